@@ -1,0 +1,104 @@
+#include "broker.hpp"
+
+#include "io_loop.hpp"
+#include "shared.hpp"
+#include "worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace charla::broker {
+namespace {
+
+std::uint16_t bind_port(zmq::socket_t& s, const std::string& host, std::uint16_t port, const char* what) {
+  const auto endpoint = "tcp://" + host + ":" + (port == 0 ? std::string("*") : std::to_string(port));
+  try {
+    s.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error("no se puede escuchar en " + host + ":" + std::to_string(port) + " (" + what +
+                             "): " + e.what());
+  }
+  const auto last = s.get(zmq::sockopt::last_endpoint);
+  return static_cast<std::uint16_t>(std::stoi(last.substr(last.rfind(':') + 1)));
+}
+
+std::uint64_t random_instance() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;  // never 0
+}
+
+}  // namespace
+
+struct Broker::Impl {
+  explicit Impl(Config c) : ctx(1), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
+    if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    router.set(zmq::sockopt::router_mandatory, 1);
+    router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(c.max_frame));
+    router.set(zmq::sockopt::linger, 500);
+    router.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(c.heartbeat_ms));
+    router.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(c.expiry_ms));
+    pub.set(zmq::sockopt::sndhwm, c.pub_hwm);
+    pub.set(zmq::sockopt::linger, 500);
+    c.port = bind_port(router, c.bind, c.port, "comandos");
+    c.pub_port = bind_port(pub, c.bind, c.pub_port, "difusión");
+    stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (stop_fd < 0) throw std::runtime_error("no se pudo crear el eventfd de parada");
+    shared = std::make_unique<Shared>(c, random_instance());
+  }
+  ~Impl() {
+    if (stop_fd >= 0) ::close(stop_fd);
+  }
+
+  zmq::context_t ctx;
+  zmq::socket_t router, pub;
+  int stop_fd = -1;
+  std::unique_ptr<Shared> shared;
+};
+
+Broker::Broker(Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
+Broker::~Broker() = default;
+
+std::uint16_t Broker::port() const noexcept { return impl_->shared->cfg.port; }
+std::uint16_t Broker::pub_port() const noexcept { return impl_->shared->cfg.pub_port; }
+
+void Broker::run() {
+  auto& s = *impl_->shared;
+  IoLoop io(impl_->ctx, s, impl_->router, impl_->pub, impl_->stop_fd);  // binds the inproc links first
+  std::vector<std::thread> threads;
+  threads.reserve(s.cfg.workers);
+  for (std::size_t i = 0; i < s.cfg.workers; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        Worker(impl_->ctx, s, i).run();
+      } catch (const std::exception& e) {
+        spdlog::critical("el trabajador {} falló: {}", i, e.what());
+        request_stop();
+      }
+    });
+  }
+  spdlog::info("charla-broker escuchando en {}:{} (comandos) y {}:{} (difusión), {} trabajadores", s.cfg.bind,
+               s.cfg.port, s.cfg.bind, s.cfg.pub_port, s.cfg.workers);
+  try {
+    io.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("fallo en el hilo de E/S: {}", e.what());
+    io.shutdown();
+    for (auto& t : threads) t.join();
+    throw;
+  }
+  for (auto& t : threads) t.join();
+  spdlog::info("cerrado");
+}
+
+void Broker::request_stop() noexcept {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(impl_->stop_fd, &one, sizeof one);
+}
+
+}  // namespace charla::broker

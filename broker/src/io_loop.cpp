@@ -1,0 +1,183 @@
+#include "io_loop.hpp"
+
+#include "clock.hpp"
+#include "link.hpp"
+
+#include <charla/msg/codec.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <functional>
+#include <string_view>
+
+namespace charla::broker {
+namespace {
+
+constexpr int kBatch = 512;  // messages taken from one socket before polling again
+
+std::string peer_address(zmq::message_t& m) {
+  try {
+    return m.gets("Peer-Address");
+  } catch (const zmq::error_t&) {
+    return "?";  // inproc or ipc: no address
+  }
+}
+
+}  // namespace
+
+IoLoop::IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::socket_t& pub, int stop_fd)
+    : shared_(shared), router_(router), pub_(pub), stop_fd_(stop_fd) {
+  const auto n = shared.cfg.workers;
+  links_.reserve(n);
+  backlog_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& link = links_.emplace_back(ctx, zmq::socket_type::pair);
+    link.set(zmq::sockopt::sndhwm, 10000);
+    link.set(zmq::sockopt::rcvhwm, 0);
+    link.bind(worker_endpoint(shared.instance, i));
+  }
+}
+
+void IoLoop::run() {
+  const auto n = links_.size();
+  std::vector<zmq::pollitem_t> items(2 + n);
+  const auto beat_every = std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
+  auto next_beat = Clock::now() + beat_every;
+  for (;;) {
+    items[0] = {router_.handle(), 0, static_cast<short>(backlogged_ == 0 ? ZMQ_POLLIN : 0), 0};
+    items[1] = {nullptr, stop_fd_, ZMQ_POLLIN, 0};
+    for (std::size_t i = 0; i < n; ++i) {
+      items[2 + i] = {links_[i].handle(), 0,
+                      static_cast<short>(ZMQ_POLLIN | (backlog_[i].empty() ? 0 : ZMQ_POLLOUT)), 0};
+    }
+    const auto wait = std::max<Clock::duration>(next_beat - Clock::now(), Clock::duration::zero());
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      throw;
+    }
+    if (items[1].revents & ZMQ_POLLIN) return shutdown();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (items[2 + i].revents & ZMQ_POLLIN) from_worker(i);
+      if (items[2 + i].revents & ZMQ_POLLOUT) {
+        auto& q = backlog_[i];
+        while (!q.empty() && try_send(i, q.front())) q.pop_front();
+        if (q.empty()) --backlogged_;
+      }
+    }
+    if (items[0].revents & ZMQ_POLLIN) from_clients();
+    if (Clock::now() >= next_beat) {
+      beat();
+      next_beat = Clock::now() + beat_every;
+    }
+  }
+}
+
+bool IoLoop::read_client(Inbound& in) {
+  if (!router_.recv(in.rid, zmq::recv_flags::dontwait)) return false;
+  if (!in.rid.more()) return true;  // cannot happen on ROUTER; ignored below as an empty body
+  (void)router_.recv(in.body);
+  if (in.body.more()) {
+    // A message of several frames: drain it and answer once, here.
+    zmq::message_t extra;
+    do {
+      (void)router_.recv(extra);
+    } while (extra.more());
+    const auto ip = peer_address(in.body);
+    spdlog::warn("mensaje de varios frames de {}: descartado", ip);
+    zmq::message_t err = msg::encode(msg::Error{msg::ErrorCode::bad_frame, "se esperaba un único frame por mensaje", ""});
+    send_to_client(in.rid, err);
+    in.body = zmq::message_t();
+    in.rid = zmq::message_t();
+    return true;
+  }
+  in.ip = zmq::message_t(peer_address(in.body));
+  return true;
+}
+
+void IoLoop::from_clients() {
+  const auto n = links_.size();
+  for (int k = 0; k < kBatch && backlogged_ == 0; ++k) {
+    Inbound in;
+    if (!read_client(in)) return;
+    if (in.rid.size() == 0) continue;  // already answered
+    const auto i = std::hash<std::string_view>{}(in.rid.to_string_view()) % n;
+    to_worker(i, std::move(in));
+  }
+}
+
+bool IoLoop::try_send(std::size_t i, Inbound& in) {
+  auto& link = links_[i];
+  if (!link.send(in.rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return false;
+  (void)link.send(in.ip, zmq::send_flags::sndmore);
+  (void)link.send(in.body, zmq::send_flags::none);
+  return true;
+}
+
+void IoLoop::to_worker(std::size_t i, Inbound&& in) {
+  auto& q = backlog_[i];
+  if (q.empty() && try_send(i, in)) return;
+  if (q.empty()) ++backlogged_;  // stop reading clients until this worker catches up
+  q.push_back(std::move(in));
+}
+
+void IoLoop::from_worker(std::size_t i) {
+  auto& link = links_[i];
+  zmq::message_t kind, a, b, c, d;
+  for (int k = 0; k < kBatch && link.recv(kind, zmq::recv_flags::dontwait); ++k) {
+    const char tag = kind.size() == 1 ? *kind.data<char>() : '?';
+    if (tag == 'R') {
+      (void)link.recv(a);
+      (void)link.recv(b);
+      send_to_client(a, b);
+    } else if (tag == 'P') {
+      (void)link.recv(a);  // stream
+      (void)link.recv(b);  // seq
+      (void)link.recv(c);  // topic
+      (void)link.recv(d);  // body
+      std::uint64_t seq = 0;
+      std::memcpy(&seq, b.data(), sizeof seq);
+      auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
+      seqr.push(seq, std::move(c), std::move(d), [this](zmq::message_t& t, zmq::message_t& m) { publish(t, m); });
+    } else if (tag == 'B') {
+      beat();
+    }
+  }
+}
+
+void IoLoop::send_to_client(zmq::message_t& rid, zmq::message_t& body) {
+  try {
+    if (router_.send(rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+      (void)router_.send(body, zmq::send_flags::dontwait);
+      return;
+    }
+    ++dropped_;
+    spdlog::debug("cola llena hacia un cliente: mensaje descartado ({} en total)", dropped_);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EHOSTUNREACH) throw;
+    spdlog::debug("cliente ya desconectado: mensaje descartado");
+  }
+}
+
+void IoLoop::publish(zmq::message_t& topic, zmq::message_t& body) {
+  pub_.send(topic, zmq::send_flags::sndmore);
+  pub_.send(body, zmq::send_flags::none);
+}
+
+void IoLoop::beat() {
+  zmq::message_t topic(msg::kTopicSys.data(), msg::kTopicSys.size());
+  auto body = msg::encode(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
+  publish(topic, body);
+}
+
+void IoLoop::shutdown() {
+  spdlog::info("cerrando: aviso a los clientes");
+  zmq::message_t topic(msg::kTopicSys.data(), msg::kTopicSys.size());
+  auto body = msg::encode(msg::Shutdown{"el servidor se está cerrando"});
+  publish(topic, body);
+  for (auto& link : links_) link.send(zmq::str_buffer("Q"), zmq::send_flags::none);
+}
+
+}  // namespace charla::broker

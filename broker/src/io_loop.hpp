@@ -1,0 +1,74 @@
+// The I/O thread: owns the ROUTER and PUB sockets and one inproc PAIR per
+// worker. It never decodes and never blocks: it routes clients' frames to the
+// worker that owns the client, sends workers' replies out of the ROUTER, and
+// publishes in sequence order.
+#pragma once
+
+#include "shared.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace charla::broker {
+
+// Publishes each stream's messages in the order of their sequence numbers,
+// holding back any that arrive (from another worker) before their predecessor.
+class Sequencer {
+ public:
+  template <class Publish>
+  void push(std::uint64_t seq, zmq::message_t topic, zmq::message_t body, Publish&& publish) {
+    if (seq != next_) {
+      held_.emplace(seq, std::make_pair(std::move(topic), std::move(body)));
+      return;
+    }
+    publish(topic, body);
+    ++next_;
+    while (!held_.empty() && held_.begin()->first == next_) {
+      publish(held_.begin()->second.first, held_.begin()->second.second);
+      held_.erase(held_.begin());
+      ++next_;
+    }
+  }
+  std::uint64_t last() const noexcept { return next_ - 1; }
+
+ private:
+  std::uint64_t next_ = 1;
+  std::map<std::uint64_t, std::pair<zmq::message_t, zmq::message_t>> held_;
+};
+
+class IoLoop {
+ public:
+  IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::socket_t& pub, int stop_fd);
+  void run();       // until stop_fd is readable; then calls shutdown()
+  void shutdown();  // tells the clients, then stops the workers
+
+ private:
+  struct Inbound {
+    zmq::message_t rid, ip, body;
+  };
+  void from_clients();
+  bool read_client(Inbound& in);
+  void to_worker(std::size_t i, Inbound&& in);
+  bool try_send(std::size_t i, Inbound& in);
+  void from_worker(std::size_t i);
+  void send_to_client(zmq::message_t& rid, zmq::message_t& body);
+  void publish(zmq::message_t& topic, zmq::message_t& body);
+  void beat();
+
+  Shared& shared_;
+  zmq::socket_t& router_;
+  zmq::socket_t& pub_;
+  int stop_fd_;
+  std::vector<zmq::socket_t> links_;
+  std::vector<std::deque<Inbound>> backlog_;  // per worker, while its pipe is full
+  std::size_t backlogged_ = 0;                // workers with a backlog
+  Sequencer chat_, presence_;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace charla::broker

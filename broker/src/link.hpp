@@ -1,0 +1,55 @@
+// The inproc link between the I/O thread and a worker (one PAIR socket pair
+// per worker). Frames, I/O -> worker:
+//   [routing id][peer ip][body]   a client's message
+//   ["Q"]                         stop
+// Frames, worker -> I/O:
+//   ["R"][routing id][body]                    send body to that client (ROUTER)
+//   ["P"][stream][seq: 8 bytes][topic][body]   publish in sequence order (PUB)
+//   ["B"]                                      publish a heartbeat now
+#pragma once
+
+#include <charla/msg/codec.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <zmq.hpp>
+
+namespace charla::broker {
+
+enum class Stream : char { chat = 'c', presence = 'p' };
+
+inline std::string worker_endpoint(std::uint64_t instance, std::size_t i) {
+  return "inproc://charla-" + std::to_string(instance) + "-worker-" + std::to_string(i);
+}
+
+// What a worker sends to the I/O thread. Sends block only while the I/O
+// thread's inbound pipe is full, and the I/O thread never blocks.
+class Outbox {
+ public:
+  explicit Outbox(zmq::socket_t& link) : link_(link) {}
+
+  void reply(std::string_view rid, const msg::Message& m, std::uint64_t id = 0) {
+    link_.send(zmq::buffer("R", 1), zmq::send_flags::sndmore);
+    link_.send(zmq::buffer(rid), zmq::send_flags::sndmore);
+    link_.send(msg::encode(m, id), zmq::send_flags::none);
+  }
+
+  void publish(Stream stream, std::uint64_t seq, std::string_view topic, const msg::Message& m) {
+    char s = static_cast<char>(stream);
+    link_.send(zmq::buffer("P", 1), zmq::send_flags::sndmore);
+    link_.send(zmq::buffer(&s, 1), zmq::send_flags::sndmore);
+    link_.send(zmq::buffer(&seq, sizeof seq), zmq::send_flags::sndmore);
+    link_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    link_.send(msg::encode(m), zmq::send_flags::none);
+  }
+
+  void beat() { link_.send(zmq::buffer("B", 1), zmq::send_flags::none); }
+
+ private:
+  zmq::socket_t& link_;
+};
+
+}  // namespace charla::broker

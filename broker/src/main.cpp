@@ -1,0 +1,96 @@
+// charla-broker: options, logging, signals. The broker itself is in broker.cpp.
+#include "broker.hpp"
+
+#include <charla/version.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("charla");
+  if (std::getenv("NO_COLOR") != nullptr) {
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::never);
+    logger = std::make_shared<spdlog::logger>("charla-nc", sink);
+  }
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  charla::broker::Config cfg;
+  std::string log_level = "info";
+  std::string port_file;
+
+  CLI::App app{"charla-broker: servidor de chat de charla (ZeroMQ).\n"
+               "Comandos y mensajes privados por ROUTER (--port); difusión y presencia por PUB (--pub-port)."};
+  app.set_version_flag("--version", std::string("charla-broker ") + charla::kVersionString);
+  app.add_option("--bind", cfg.bind, "Dirección en la que escuchar")->capture_default_str();
+  app.add_option("-p,--port", cfg.port, "Puerto ROUTER (comandos); 0 = uno libre")->capture_default_str();
+  app.add_option("--pub-port", cfg.pub_port, "Puerto PUB (difusión y presencia); 0 = uno libre")->capture_default_str();
+  app.add_option("--workers", cfg.workers, "Hilos trabajadores (0 = uno por hilo de hardware)")->capture_default_str();
+  app.add_option("--idle-timeout", cfg.idle_timeout_s, "Segundos sin actividad hasta INACTIVO (0 = nunca)")
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", cfg.heartbeat_ms, "Intervalo de latido en ms")
+      ->capture_default_str()->check(CLI::Range(10u, 60000u));
+  app.add_option("--expiry-ms", cfg.expiry_ms, "Un cliente sin noticias en este tiempo se da por perdido (ms)")
+      ->capture_default_str()->check(CLI::Range(30u, 600000u));
+  app.add_option("--max-text", cfg.max_text, "Bytes máximos de un mensaje de texto")
+      ->capture_default_str()->check(CLI::Range(1, 60000));
+  app.add_option("--max-frame", cfg.max_frame, "Bytes máximos de un frame; uno mayor cierra la conexión")
+      ->capture_default_str()->check(CLI::Range(1024, 16 * 1024 * 1024));
+  app.add_option("--max-sessions", cfg.max_sessions, "Sesiones simultáneas como máximo")->capture_default_str();
+  app.add_option("--pub-hwm", cfg.pub_hwm, "Mensajes en cola por suscriptor antes de descartar")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical u off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--port-file", port_file, "Escribe aquí 'PUERTO PUERTO_PUB' al escuchar (para scripts)");
+  CLI11_PARSE(app, argc, argv);
+  if (cfg.expiry_ms <= cfg.heartbeat_ms) {
+    std::cerr << "charla-broker: --expiry-ms debe ser mayor que --heartbeat-ms\n";
+    return 2;
+  }
+
+  setup_logging(log_level);
+
+  // Signals are taken by one thread with sigwait; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    charla::broker::Broker broker(cfg);
+    if (!port_file.empty()) {
+      std::ofstream(port_file) << broker.port() << ' ' << broker.pub_port() << '\n';
+    }
+    std::thread waiter([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      spdlog::info("señal {} recibida", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      broker.request_stop();
+    });
+    broker.run();
+    // run() can also end on its own (a worker failed): wake the waiter so it can be joined.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

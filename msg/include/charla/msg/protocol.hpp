@@ -1,0 +1,124 @@
+// charla protocol, version 1: the message types as plain values.
+// docs/protocol.md is the specification; this header mirrors it one to one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace charla::msg {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+// PUB topics (first frame of every message on the PUB socket).
+inline constexpr std::string_view kTopicChat = "chat";
+inline constexpr std::string_view kTopicPresence = "presence";
+inline constexpr std::string_view kTopicSys = "sys";
+
+// Hard bounds of the codec; the broker may configure tighter ones.
+inline constexpr std::size_t kMaxStringBytes = 65536;
+inline constexpr std::size_t kMaxUsers = 100000;
+
+enum class Status : std::uint8_t { activo, ocupado, inactivo };
+std::string_view to_string(Status s) noexcept;
+std::optional<Status> status_from_wire(std::string_view s) noexcept;
+
+enum class ErrorCode : std::uint8_t {
+  bad_frame,       // not one msgpack map, or wrong number of frames
+  bad_version,     // "v" missing or not the broker's version
+  unknown_type,    // "t" names no message this peer accepts
+  bad_field,       // a field is missing, has the wrong type or an unknown value
+  bad_utf8,        // a string is not valid UTF-8
+  too_long,        // a text or frame is over the limit
+  name_invalid,    // the name breaks the name rules
+  name_taken,      // someone online already has that name (case-insensitive)
+  not_joined,      // the command needs a session: send hello first
+  already_joined,  // hello on a connection that already has a session
+  no_such_user,    // the named user is not online
+  rate_limited,    // too many messages: slow down
+  server_full,     // the broker holds its maximum number of sessions
+  internal,        // the broker failed; the request may be retried
+};
+std::string_view to_string(ErrorCode c) noexcept;
+std::optional<ErrorCode> error_code_from_wire(std::string_view s) noexcept;
+
+enum class PresenceEvent : std::uint8_t { join, leave, lost, status };
+std::string_view to_string(PresenceEvent e) noexcept;
+std::optional<PresenceEvent> presence_event_from_wire(std::string_view s) noexcept;
+
+// Why a status changed: the user chose it, idleness set it, activity restored it.
+enum class Cause : std::uint8_t { none, user, idle, activity };
+std::string_view to_string(Cause c) noexcept;
+std::optional<Cause> cause_from_wire(std::string_view s) noexcept;
+
+// ---- client -> broker (DEALER -> ROUTER) ----
+struct Hello { std::string name; };
+struct Say { std::string text; };
+struct Whisper { std::string to; std::string text; };
+struct Who {};
+struct Info { std::string name; };
+struct SetStatus { Status status = Status::activo; };
+struct Ping {};
+struct Sync {};
+struct Bye {};
+struct Watch {};  // an observer (the monitor) asks for the welcome without joining
+
+// ---- broker -> client (ROUTER -> DEALER) ----
+struct Welcome {
+  std::string name;
+  std::uint16_t pub_port = 0;
+  std::uint32_t heartbeat_ms = 0;
+  std::uint32_t expiry_ms = 0;
+  std::uint32_t idle_timeout_s = 0;
+  std::uint64_t instance = 0;
+  std::string server;
+};
+struct UserEntry {
+  std::string name;
+  Status status = Status::activo;
+  std::string ip;
+  std::uint64_t since = 0;  // connected at, ms since the Unix epoch
+  std::uint64_t idle_s = 0;
+};
+struct Users {
+  std::uint64_t pseq = 0;  // the presence sequence number this list reflects
+  std::vector<UserEntry> users;
+};
+struct UserInfo {
+  std::string name;
+  std::string ip;
+  Status status = Status::activo;
+  std::uint64_t connected_s = 0;
+  std::uint64_t idle_s = 0;
+};
+struct Private { std::string from; std::string text; std::uint64_t ts = 0; };
+struct Ok { std::string re; };
+struct Pong {};
+struct Error { ErrorCode code = ErrorCode::internal; std::string text; std::string re; };
+
+// ---- broker -> everyone (PUB -> SUB) ----
+struct Chat { std::uint64_t seq = 0; std::string from; std::string text; std::uint64_t ts = 0; };
+struct Presence {
+  std::uint64_t seq = 0;
+  PresenceEvent event = PresenceEvent::join;
+  std::string user;
+  Status status = Status::activo;
+  std::string ip;
+  std::uint64_t ts = 0;
+  Cause cause = Cause::none;
+};
+struct Beat { std::uint64_t pseq = 0; std::uint64_t cseq = 0; std::uint64_t instance = 0; };
+struct Shutdown { std::string text; };
+
+using Message = std::variant<Hello, Say, Whisper, Who, Info, SetStatus, Ping, Sync, Bye, Watch,  //
+                             Welcome, Users, UserInfo, Private, Ok, Pong, Error,           //
+                             Chat, Presence, Beat, Shutdown>;
+
+// The wire name ("t") of a message type.
+std::string_view type_name(const Message& m) noexcept;
+std::string_view type_name_at(std::size_t variant_index) noexcept;
+
+}  // namespace charla::msg

@@ -1,0 +1,361 @@
+#include <charla/msg/codec.hpp>
+#include <charla/msg/text.hpp>
+
+#include <msgpack.hpp>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace charla::msg {
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+// ---------------------------------------------------------------- encoding
+
+// Writes one msgpack map. Every message has at most 15 entries, so the map
+// header is a single fixmap byte, patched once the entries are counted.
+class Writer {
+ public:
+  Writer(msgpack::sbuffer& buf, std::string_view type, std::uint64_t id) : buf_(buf), pk_(buf) {
+    start_ = buf_.size();
+    buf_.write("\x80", 1);
+    put("v", std::uint64_t{kProtocolVersion});
+    put("t", type);
+    if (id != 0) put("id", id);
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { buf_.data()[start_] = static_cast<char>(0x80 | count_); }
+
+  void put(std::string_view key, std::string_view value) {
+    this->key(key);
+    pk_.pack_str(static_cast<std::uint32_t>(value.size()));
+    pk_.pack_str_body(value.data(), static_cast<std::uint32_t>(value.size()));
+  }
+  void put(std::string_view key, std::uint64_t value) {
+    this->key(key);
+    pk_.pack_uint64(value);
+  }
+  void put(std::string_view key, Status s) { put(key, to_string(s)); }
+  void put_user_list(std::string_view key, const std::vector<UserEntry>& users) {
+    this->key(key);
+    pk_.pack_array(static_cast<std::uint32_t>(users.size()));
+    for (const auto& u : users) {
+      pk_.pack_map(5);
+      pk_.pack("name"), pk_.pack(u.name);
+      pk_.pack("status"), pk_.pack(std::string(to_string(u.status)));
+      pk_.pack("ip"), pk_.pack(u.ip);
+      pk_.pack("since"), pk_.pack_uint64(u.since);
+      pk_.pack("idle_s"), pk_.pack_uint64(u.idle_s);
+    }
+  }
+
+ private:
+  void key(std::string_view k) {
+    ++count_;
+    pk_.pack_str(static_cast<std::uint32_t>(k.size()));
+    pk_.pack_str_body(k.data(), static_cast<std::uint32_t>(k.size()));
+  }
+
+  msgpack::sbuffer& buf_;
+  msgpack::packer<msgpack::sbuffer> pk_;
+  std::size_t start_ = 0;
+  unsigned count_ = 0;
+};
+
+void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
+  Writer w(buf, type_name(m), id);
+  std::visit(overloaded{
+                 [&](const Hello& x) { w.put("name", x.name); },
+                 [&](const Say& x) { w.put("text", x.text); },
+                 [&](const Whisper& x) { w.put("to", x.to), w.put("text", x.text); },
+                 [&](const Info& x) { w.put("name", x.name); },
+                 [&](const SetStatus& x) { w.put("status", x.status); },
+                 [&](const Welcome& x) {
+                   w.put("name", x.name);
+                   w.put("pub_port", std::uint64_t{x.pub_port});
+                   w.put("heartbeat_ms", std::uint64_t{x.heartbeat_ms});
+                   w.put("expiry_ms", std::uint64_t{x.expiry_ms});
+                   w.put("idle_timeout_s", std::uint64_t{x.idle_timeout_s});
+                   w.put("instance", x.instance);
+                   w.put("server", x.server);
+                 },
+                 [&](const Users& x) { w.put("pseq", x.pseq), w.put_user_list("users", x.users); },
+                 [&](const UserInfo& x) {
+                   w.put("name", x.name), w.put("ip", x.ip), w.put("status", x.status);
+                   w.put("connected_s", x.connected_s), w.put("idle_s", x.idle_s);
+                 },
+                 [&](const Private& x) { w.put("from", x.from), w.put("text", x.text), w.put("ts", x.ts); },
+                 [&](const Ok& x) { w.put("re", x.re); },
+                 [&](const Error& x) { w.put("code", to_string(x.code)), w.put("text", x.text), w.put("re", x.re); },
+                 [&](const Chat& x) {
+                   w.put("seq", x.seq), w.put("from", x.from), w.put("text", x.text), w.put("ts", x.ts);
+                 },
+                 [&](const Presence& x) {
+                   w.put("seq", x.seq), w.put("event", to_string(x.event)), w.put("user", x.user);
+                   w.put("status", x.status), w.put("ip", x.ip), w.put("ts", x.ts);
+                   if (x.cause != Cause::none) w.put("cause", to_string(x.cause));
+                 },
+                 [&](const Beat& x) { w.put("pseq", x.pseq), w.put("cseq", x.cseq), w.put("instance", x.instance); },
+                 [&](const Shutdown& x) { w.put("text", x.text); },
+                 [&](const auto&) {},  // Who, Ping, Sync, Bye, Watch, Pong: no fields
+             },
+             m);
+}
+
+// ---------------------------------------------------------------- decoding
+
+std::string_view as_view(const msgpack::object& o) noexcept { return {o.via.str.ptr, o.via.str.size}; }
+
+// Reads the fields of one msgpack map; remembers the first problem.
+class Reader {
+ public:
+  explicit Reader(const msgpack::object& map) : map_(map.via.map) {}
+
+  const msgpack::object* find(std::string_view key) const noexcept {
+    for (std::uint32_t i = 0; i < map_.size; ++i) {
+      const auto& k = map_.ptr[i].key;
+      if (k.type == msgpack::type::STR && as_view(k) == key) return &map_.ptr[i].val;
+    }
+    return nullptr;
+  }
+
+  std::string str(std::string_view key) {
+    const auto* o = require(key, msgpack::type::STR, "una cadena");
+    if (o == nullptr) return {};
+    const auto v = as_view(*o);
+    if (v.size() > kMaxStringBytes) {
+      fail(ErrorCode::too_long, "el campo '" + std::string(key) + "' es demasiado largo");
+    } else if (!valid_utf8(v)) {
+      fail(ErrorCode::bad_utf8, "el campo '" + std::string(key) + "' no es UTF-8 válido");
+    }
+    return std::string(v);
+  }
+
+  std::uint64_t u64(std::string_view key) {
+    const auto* o = require(key, msgpack::type::POSITIVE_INTEGER, "un entero no negativo");
+    return o == nullptr ? 0 : o->via.u64;
+  }
+
+  template <class T>
+  T bounded(std::string_view key, std::uint64_t max) {
+    const auto v = u64(key);
+    if (v > max) bad(key, "fuera de rango");
+    return static_cast<T>(v);
+  }
+
+  template <class E>
+  E enumerated(std::string_view key, std::optional<E> (*parse)(std::string_view) noexcept, bool required = true) {
+    if (!required && find(key) == nullptr) return E{};
+    const auto s = str(key);
+    if (error_) return E{};
+    const auto e = parse(s);
+    if (!e) bad(key, "con un valor desconocido: '" + s + "'");
+    return e.value_or(E{});
+  }
+
+  std::vector<UserEntry> user_list(std::string_view key) {
+    const auto* o = require(key, msgpack::type::ARRAY, "una lista");
+    std::vector<UserEntry> out;
+    if (o == nullptr) return out;
+    out.reserve(o->via.array.size);
+    for (std::uint32_t i = 0; i < o->via.array.size && !error_; ++i) {
+      const auto& item = o->via.array.ptr[i];
+      if (item.type != msgpack::type::MAP) {
+        bad(key, "con un elemento que no es un mapa");
+        break;
+      }
+      Reader r(item);
+      UserEntry u;
+      u.name = r.str("name");
+      u.status = r.enumerated<Status>("status", status_from_wire);
+      u.ip = r.str("ip");
+      u.since = r.u64("since");
+      u.idle_s = r.u64("idle_s");
+      if (r.error_) error_ = std::move(r.error_);
+      out.push_back(std::move(u));
+    }
+    return out;
+  }
+
+  std::optional<DecodeError>& error() noexcept { return error_; }
+  void fail(ErrorCode code, std::string detail) {
+    if (!error_) error_ = DecodeError{code, std::move(detail)};
+  }
+
+ private:
+  const msgpack::object* require(std::string_view key, msgpack::type::object_type type, const char* what) {
+    const auto* o = find(key);
+    if (o == nullptr) {
+      bad(key, "ausente");
+      return nullptr;
+    }
+    if (o->type != type) {
+      bad(key, std::string("no es ") + what);
+      return nullptr;
+    }
+    return o;
+  }
+  void bad(std::string_view key, const std::string& why) {
+    fail(ErrorCode::bad_field, "campo '" + std::string(key) + "' " + why);
+  }
+
+  const msgpack::object_map& map_;
+  std::optional<DecodeError> error_;
+};
+
+using DecodeFn = Message (*)(Reader&);
+
+struct TypeEntry {
+  std::string_view name;
+  DecodeFn fn;
+};
+
+// One row per message type: its wire name and how to read its fields.
+const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
+    {"hello", [](Reader& r) -> Message { return Hello{r.str("name")}; }},
+    {"say", [](Reader& r) -> Message { return Say{r.str("text")}; }},
+    {"whisper", [](Reader& r) -> Message { return Whisper{r.str("to"), r.str("text")}; }},
+    {"who", [](Reader&) -> Message { return Who{}; }},
+    {"info", [](Reader& r) -> Message { return Info{r.str("name")}; }},
+    {"set_status", [](Reader& r) -> Message { return SetStatus{r.enumerated<Status>("status", status_from_wire)}; }},
+    {"ping", [](Reader&) -> Message { return Ping{}; }},
+    {"sync", [](Reader&) -> Message { return Sync{}; }},
+    {"bye", [](Reader&) -> Message { return Bye{}; }},
+    {"watch", [](Reader&) -> Message { return Watch{}; }},
+    {"welcome",
+     [](Reader& r) -> Message {
+       Welcome w;
+       w.name = r.str("name");
+       w.pub_port = r.bounded<std::uint16_t>("pub_port", 65535);
+       w.heartbeat_ms = r.bounded<std::uint32_t>("heartbeat_ms", 0xffffffffu);
+       w.expiry_ms = r.bounded<std::uint32_t>("expiry_ms", 0xffffffffu);
+       w.idle_timeout_s = r.bounded<std::uint32_t>("idle_timeout_s", 0xffffffffu);
+       w.instance = r.u64("instance");
+       w.server = r.str("server");
+       return w;
+     }},
+    {"users",
+     [](Reader& r) -> Message {
+       Users u;
+       u.pseq = r.u64("pseq");
+       u.users = r.user_list("users");
+       return u;
+     }},
+    {"user",
+     [](Reader& r) -> Message {
+       UserInfo u;
+       u.name = r.str("name");
+       u.ip = r.str("ip");
+       u.status = r.enumerated<Status>("status", status_from_wire);
+       u.connected_s = r.u64("connected_s");
+       u.idle_s = r.u64("idle_s");
+       return u;
+     }},
+    {"private", [](Reader& r) -> Message { return Private{r.str("from"), r.str("text"), r.u64("ts")}; }},
+    {"ok", [](Reader& r) -> Message { return Ok{r.str("re")}; }},
+    {"pong", [](Reader&) -> Message { return Pong{}; }},
+    {"error",
+     [](Reader& r) -> Message {
+       Error e;
+       e.code = r.enumerated<ErrorCode>("code", error_code_from_wire);
+       e.text = r.str("text");
+       e.re = r.str("re");
+       return e;
+     }},
+    {"chat", [](Reader& r) -> Message { return Chat{r.u64("seq"), r.str("from"), r.str("text"), r.u64("ts")}; }},
+    {"presence",
+     [](Reader& r) -> Message {
+       Presence p;
+       p.seq = r.u64("seq");
+       p.event = r.enumerated<PresenceEvent>("event", presence_event_from_wire);
+       p.user = r.str("user");
+       p.status = r.enumerated<Status>("status", status_from_wire);
+       p.ip = r.str("ip");
+       p.ts = r.u64("ts");
+       p.cause = r.enumerated<Cause>("cause", cause_from_wire, false);
+       return p;
+     }},
+    {"beat", [](Reader& r) -> Message { return Beat{r.u64("pseq"), r.u64("cseq"), r.u64("instance")}; }},
+    {"shutdown", [](Reader& r) -> Message { return Shutdown{r.str("text")}; }},
+}};
+
+// Bounds on what the msgpack parser may allocate for one frame.
+const msgpack::unpack_limit kLimits(/*array*/ kMaxUsers, /*map*/ 32, /*str*/ kMaxStringBytes * 2,
+                                    /*bin*/ 0, /*ext*/ 0, /*depth*/ 4);
+
+bool no_copy(msgpack::type::object_type, std::size_t, void*) { return true; }
+
+DecodeResult decode_object(const msgpack::object& root) {
+  if (root.type != msgpack::type::MAP) return DecodeError{ErrorCode::bad_frame, "el mensaje no es un mapa msgpack"};
+  Reader r(root);
+  const auto* v = r.find("v");
+  if (v == nullptr || v->type != msgpack::type::POSITIVE_INTEGER) {
+    return DecodeError{ErrorCode::bad_version, "falta la versión del protocolo (campo 'v')"};
+  }
+  if (v->via.u64 != kProtocolVersion) {
+    return DecodeError{ErrorCode::bad_version, "versión de protocolo " + std::to_string(v->via.u64) +
+                                                   " no soportada; esta es la " + std::to_string(kProtocolVersion)};
+  }
+  const auto* t = r.find("t");
+  if (t == nullptr || t->type != msgpack::type::STR) {
+    return DecodeError{ErrorCode::bad_field, "falta el tipo de mensaje (campo 't')"};
+  }
+  const auto type = as_view(*t);
+  std::uint64_t id = 0;
+  if (const auto* o = r.find("id")) {
+    if (o->type != msgpack::type::POSITIVE_INTEGER) return DecodeError{ErrorCode::bad_field, "campo 'id' no es un entero"};
+    id = o->via.u64;
+  }
+  for (const auto& entry : kDecoders) {
+    if (entry.name != type) continue;
+    Message m = entry.fn(r);
+    if (r.error()) return std::move(*r.error());
+    return Decoded{std::move(m), id};
+  }
+  return DecodeError{ErrorCode::unknown_type,
+                     "tipo de mensaje desconocido: '" + printable(type.substr(0, 32)) + "'"};
+}
+
+}  // namespace
+
+DecodeResult decode(const void* data, std::size_t size) noexcept {
+  try {
+    std::size_t offset = 0;
+    const auto handle = msgpack::unpack(static_cast<const char*>(data), size, offset, no_copy, nullptr, kLimits);
+    if (offset != size) return DecodeError{ErrorCode::bad_frame, "bytes sobrantes tras el mensaje msgpack"};
+    return decode_object(handle.get());
+  } catch (const msgpack::insufficient_bytes&) {
+    return DecodeError{ErrorCode::bad_frame, "mensaje msgpack incompleto"};
+  } catch (const msgpack::depth_size_overflow&) {
+    return DecodeError{ErrorCode::bad_frame, "el mensaje msgpack está anidado demasiado"};
+  } catch (const msgpack::size_overflow&) {
+    return DecodeError{ErrorCode::too_long, "el mensaje msgpack excede los límites de tamaño"};
+  } catch (const std::exception&) {
+    return DecodeError{ErrorCode::bad_frame, "el mensaje no es msgpack válido"};
+  }
+}
+
+zmq::message_t encode(const Message& m, std::uint64_t id) {
+  msgpack::sbuffer buf(128);
+  write_fields(buf, m, id);
+  const auto size = buf.size();
+  // Hand the buffer to ZeroMQ: no copy; ZeroMQ frees it with std::free.
+  return zmq::message_t(buf.release(), size, [](void* p, void*) { std::free(p); }, nullptr);
+}
+
+std::string encode_to_string(const Message& m, std::uint64_t id) {
+  msgpack::sbuffer buf(128);
+  write_fields(buf, m, id);
+  return std::string(buf.data(), buf.size());
+}
+
+}  // namespace charla::msg
