@@ -1,0 +1,279 @@
+#include "chat_app.hpp"
+
+#include "format.hpp"
+
+#include <charla/msg/names.hpp>
+#include <charla/msg/text.hpp>
+
+#include <cerrno>
+#include <utility>
+#include <unistd.h>
+
+namespace charla::client {
+namespace {
+
+constexpr std::uint64_t kSnapshotId = 1;  // who sent by the client itself
+constexpr std::uint64_t kUserListId = 2;  // who asked for with /usuarios
+constexpr std::uint64_t kByeId = 3;
+constexpr milliseconds kQuitWait{2000};
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::string status_word(msg::Status s) { return std::string(msg::to_string(s)); }
+
+}  // namespace
+
+ChatApp::ChatApp(Connection& conn, Console& console, std::string name)
+    : conn_(conn), console_(console), me_(std::move(name)) {}
+
+std::string ChatApp::prompt() const {
+  if (my_status_ == msg::Status::activo) return me_ + "> ";
+  return me_ + " [" + status_word(my_status_) + "]> ";
+}
+
+// A name as shown: harmless whatever it contains, coloured on a terminal.
+std::string ChatApp::who(const std::string& name) const { return msg::printable(name); }
+
+void ChatApp::system(const std::string& text) { console_.print(console_.paint(Color::yellow, "* " + text)); }
+void ChatApp::error(const std::string& text) { console_.print(console_.paint(Color::red, "! " + text)); }
+
+int ChatApp::run(int signal_fd) {
+  const auto& w = conn_.welcome();
+  console_.print(console_.paint(Color::green, "Conectado a " + conn_.endpoint().substr(6) + " como " + me_ + " (" +
+                                                  w.server + "). Escribe /ayuda para ver los comandos."));
+  conn_.send(msg::Who{}, kSnapshotId);
+  if (console_.interactive()) {
+    console_.start(
+        prompt(),
+        [this](const char* line) {
+          if (line == nullptr) return quit();
+          on_line(line);
+        },
+        [this](std::string_view word, bool first) { return complete(word, first); });
+  }
+  std::vector<zmq::pollitem_t> extra{{nullptr, STDIN_FILENO, ZMQ_POLLIN, 0}, {nullptr, signal_fd, ZMQ_POLLIN, 0}};
+  std::deque<Event> events;
+  bool stdin_open = true;
+  while (!done_) {
+    extra[0].events = stdin_open && !quitting_ ? ZMQ_POLLIN : 0;
+    conn_.poll(milliseconds(200), extra, events);
+    while (!events.empty()) {
+      on_event(events.front());
+      events.pop_front();
+    }
+    if (extra[1].revents & ZMQ_POLLIN) {
+      if (!quitting_) system("saliendo…");
+      quit();
+    }
+    if (extra[0].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) {
+      if (console_.interactive()) {
+        console_.on_readable();
+      } else {
+        read_pipe();
+        if (quitting_) stdin_open = false;
+      }
+    }
+    if (quitting_ && (Clock::now() >= quit_deadline_ || !conn_.up())) done_ = true;
+  }
+  console_.stop();
+  return 0;
+}
+
+void ChatApp::read_pipe() {
+  char buf[4096];
+  const auto n = ::read(STDIN_FILENO, buf, sizeof buf);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n > 0) {
+    stdin_buf_.append(buf, static_cast<std::size_t>(n));
+    std::size_t nl;
+    while (!quitting_ && (nl = stdin_buf_.find('\n')) != std::string::npos) {
+      const auto line = stdin_buf_.substr(0, nl);
+      stdin_buf_.erase(0, nl + 1);
+      on_line(line);
+    }
+    return;
+  }
+  // End of input: what is left is the last line; then leave cleanly.
+  if (!stdin_buf_.empty()) on_line(std::exchange(stdin_buf_, {}));
+  quit();
+}
+
+void ChatApp::on_line(const std::string& line) {
+  auto command = parse_command(line);
+  std::visit(overloaded{
+                 [&](cmd::Broadcast& c) { conn_.send(msg::Say{std::move(c.text)}); },
+                 [&](cmd::Private& c) {
+                   conn_.send(msg::Whisper{c.to, c.text});
+                   console_.print(console_.paint(Color::dim, "[" + clock_time(now_ms(), !console_.interactive()) + "] ") +
+                                  console_.paint(Color::magenta, "(privado a " + who(c.to) + ")") + " " +
+                                  msg::printable(c.text));
+                 },
+                 [&](cmd::Users&) { conn_.send(msg::Who{}, kUserListId); },
+                 [&](cmd::Info& c) { conn_.send(msg::Info{c.name}); },
+                 [&](cmd::SetStatus& c) { conn_.send(msg::SetStatus{c.status}); },
+                 [&](cmd::Help&) {
+                   console_.print("texto            envía a todos");
+                   console_.print("@usuario texto   mensaje privado");
+                   for (const auto& h : command_table()) {
+                     std::string names = std::string(h.spanish);
+                     if (h.english != h.spanish) names += " (" + std::string(h.english) + ")";
+                     if (!h.args.empty()) names += " " + std::string(h.args);
+                     names.resize(std::max<std::size_t>(names.size() + 1, 44), ' ');
+                     console_.print(names + std::string(h.what));
+                   }
+                 },
+                 [&](cmd::Quit&) { quit(); },
+                 [&](cmd::Empty&) {},
+                 [&](cmd::Invalid& c) { error(c.hint); },
+             },
+             command);
+}
+
+void ChatApp::quit() {
+  if (quitting_) return;
+  quitting_ = true;
+  quit_deadline_ = Clock::now() + kQuitWait;
+  if (conn_.up()) conn_.send(msg::Bye{}, kByeId);
+}
+
+void ChatApp::resync() {
+  mirror_.reset();
+  conn_.send(msg::Who{}, kSnapshotId);
+}
+
+void ChatApp::on_event(Event& e) {
+  std::visit(overloaded{
+                 [&](msg::Decoded& d) { on_message(d); },
+                 [&](link::Lost& l) {
+                   error("conexión perdida: " + l.why + "; reconectando…");
+                   mirror_.reset();
+                 },
+                 [&](link::Rejoined&) {
+                   system("reconectado a " + conn_.endpoint().substr(6) + " como " + me_);
+                   my_status_ = msg::Status::activo;
+                   console_.set_prompt(prompt());
+                   resync();
+                 },
+                 [&](link::ChatGap& g) {
+                   error("se perdieron " + std::to_string(g.missed) +
+                         " mensajes de difusión (la conexión no daba abasto)");
+                 },
+             },
+             e);
+}
+
+void ChatApp::on_message(msg::Decoded& d) {
+  const bool tty = console_.interactive();
+  std::visit(overloaded{
+                 [&](msg::Chat& c) {
+                   const auto stamp = console_.paint(Color::dim, "[" + clock_time(c.ts, !tty) + "] ");
+                   const bool mine = msg::fold_name(c.from) == msg::fold_name(me_);
+                   console_.print(stamp + console_.paint(mine ? Color::bold : Color::cyan, who(c.from)) + ": " +
+                                  msg::printable(c.text));
+                 },
+                 [&](msg::Private& p) {
+                   console_.print(console_.paint(Color::dim, "[" + clock_time(p.ts, !tty) + "] ") +
+                                  console_.paint(Color::magenta, "(privado) " + who(p.from)) + ": " +
+                                  msg::printable(p.text));
+                 },
+                 [&](msg::Presence& p) { on_presence(p); },
+                 [&](msg::Users& u) {
+                   for (const auto& p : mirror_.apply_snapshot(u)) show_presence(p);
+                   if (d.id == kUserListId) show_users(u);
+                 },
+                 [&](msg::UserInfo& i) {
+                   system(who(i.name) + ": IP " + i.ip + ", " + status_word(i.status) + ", conectado hace " +
+                          duration(i.connected_s) + ", sin actividad desde hace " + duration(i.idle_s));
+                 },
+                 [&](msg::Ok& ok) {
+                   if (ok.re == "bye") done_ = true;
+                 },
+                 [&](msg::Error& e) { error(msg::printable(e.text)); },
+                 [&](msg::Beat& b) {
+                   if (mirror_.behind(b.pseq)) resync();
+                 },
+                 [&](auto&) {},
+             },
+             d.msg);
+}
+
+void ChatApp::on_presence(const msg::Presence& p) {
+  switch (mirror_.apply(p)) {
+    case PresenceMirror::Outcome::applied:
+      show_presence(p);
+      break;
+    case PresenceMirror::Outcome::gap:
+      show_presence(p);
+      resync();
+      break;
+    case PresenceMirror::Outcome::stale:
+    case PresenceMirror::Outcome::waiting:
+      break;
+  }
+}
+
+void ChatApp::show_presence(const msg::Presence& p) {
+  const bool mine = msg::fold_name(p.user) == msg::fold_name(me_);
+  const auto name = who(p.user);
+  switch (p.event) {
+    case msg::PresenceEvent::join:
+      if (!mine) system(name + " se unió (" + p.ip + ")");
+      break;
+    case msg::PresenceEvent::leave:
+      if (!mine) system(name + " salió");
+      break;
+    case msg::PresenceEvent::lost:
+      if (!mine) system(name + " se desconectó sin despedirse");
+      break;
+    case msg::PresenceEvent::status:
+      if (mine) {
+        my_status_ = p.status;
+        console_.set_prompt(prompt());
+        system(std::string("tu estado: ") + status_word(p.status) +
+               (p.cause == msg::Cause::idle ? " (por inactividad)" : ""));
+      } else {
+        system(name + " está " + status_word(p.status) + (p.cause == msg::Cause::idle ? " (por inactividad)" : ""));
+      }
+      break;
+  }
+}
+
+void ChatApp::show_users(const msg::Users& u) {
+  std::string line = "en línea (" + std::to_string(u.users.size()) + "):";
+  bool first = true;
+  for (const auto& [key, e] : mirror_.users()) {
+    line += (first ? " " : ", ") + who(e.name) + " [" + status_word(e.status) + "]";
+    first = false;
+  }
+  system(line);
+}
+
+std::vector<std::string> ChatApp::complete(std::string_view word, bool first) const {
+  std::vector<std::string> out;
+  const auto starts = [&](std::string_view cand) { return cand.substr(0, word.size()) == word; };
+  if (first && !word.empty() && word.front() == '/') {
+    for (const auto& h : command_table()) {
+      if (starts(h.spanish)) out.emplace_back(h.spanish);
+      if (h.english != h.spanish && starts(h.english)) out.emplace_back(h.english);
+    }
+    return out;
+  }
+  const bool at = !word.empty() && word.front() == '@';
+  for (const auto& [key, e] : mirror_.users()) {
+    const auto cand = (at ? "@" : "") + e.name;
+    if (msg::fold_name(cand).rfind(msg::fold_name(std::string(word)), 0) == 0) out.push_back(cand);
+  }
+  if (!at && !first) {
+    for (const char* s : {"ACTIVO", "OCUPADO", "INACTIVO"}) {
+      if (starts(s)) out.emplace_back(s);
+    }
+  }
+  return out;
+}
+
+}  // namespace charla::client

@@ -1,0 +1,76 @@
+#include "commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace charla::client {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// Splits "word rest" at the first blank.
+std::pair<std::string_view, std::string_view> split_word(std::string_view s) {
+  const auto sp = s.find_first_of(" \t");
+  if (sp == std::string_view::npos) return {s, {}};
+  return {s.substr(0, sp), trim(s.substr(sp))};
+}
+
+const std::vector<CommandHelp> kCommands{
+    {"/usuarios", "/users", "", "lista quién está conectado y su estado"},
+    {"/info", "/info", "<usuario>", "IP, estado y tiempos de un usuario"},
+    {"/estado", "/status", "ACTIVO|OCUPADO|INACTIVO", "cambia tu estado (también active|busy|idle)"},
+    {"/ayuda", "/help", "", "muestra esta ayuda"},
+    {"/salir", "/quit", "", "sale del chat"},
+};
+
+}  // namespace
+
+const std::vector<CommandHelp>& command_table() { return kCommands; }
+
+std::optional<msg::Status> parse_status(std::string_view word) {
+  const auto w = lower(word);
+  if (w == "activo" || w == "active") return msg::Status::activo;
+  if (w == "ocupado" || w == "busy") return msg::Status::ocupado;
+  if (w == "inactivo" || w == "idle" || w == "away") return msg::Status::inactivo;
+  return std::nullopt;
+}
+
+Command parse_command(std::string_view raw) {
+  const auto line = trim(raw);
+  if (line.empty()) return cmd::Empty{};
+  if (line.front() == '@') {
+    const auto [target, text] = split_word(line.substr(1));
+    if (target.empty() || text.empty()) return cmd::Invalid{"uso: @usuario mensaje"};
+    return cmd::Private{std::string(target), std::string(text)};
+  }
+  if (line.front() != '/') return cmd::Broadcast{std::string(line)};
+  if (line.size() > 1 && line[1] == '/') return cmd::Broadcast{std::string(line.substr(1))};  // "//x" sends "/x"
+
+  const auto [word, rest] = split_word(line);
+  const auto name = lower(word);
+  if (name == "/usuarios" || name == "/users" || name == "/who") return cmd::Users{};
+  if (name == "/info" || name == "/whois") {
+    if (rest.empty() || split_word(rest).second.size() != 0) return cmd::Invalid{"uso: /info <usuario>"};
+    return cmd::Info{std::string(rest)};
+  }
+  if (name == "/estado" || name == "/status") {
+    if (auto s = parse_status(rest)) return cmd::SetStatus{*s};
+    return cmd::Invalid{"uso: /estado ACTIVO|OCUPADO|INACTIVO (o /status active|busy|idle)"};
+  }
+  if (name == "/ayuda" || name == "/help" || name == "/?") return cmd::Help{};
+  if (name == "/salir" || name == "/quit" || name == "/exit") return cmd::Quit{};
+  return cmd::Invalid{"comando desconocido '" + std::string(word) + "'; escribe /ayuda para ver los comandos"};
+}
+
+}  // namespace charla::client

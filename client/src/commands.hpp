@@ -1,0 +1,42 @@
+// What the user typed, as a value: plain text is a broadcast, "@name text" a
+// private message, "/command ..." a command (Spanish with English aliases).
+#pragma once
+
+#include <charla/msg/protocol.hpp>
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace charla::client {
+
+namespace cmd {
+struct Broadcast { std::string text; };
+struct Private { std::string to; std::string text; };
+struct Users {};
+struct Info { std::string name; };
+struct SetStatus { msg::Status status; };
+struct Help {};
+struct Quit {};
+struct Empty {};
+struct Invalid { std::string hint; };  // one line telling the user what to type instead
+}  // namespace cmd
+
+using Command = std::variant<cmd::Broadcast, cmd::Private, cmd::Users, cmd::Info, cmd::SetStatus, cmd::Help,
+                             cmd::Quit, cmd::Empty, cmd::Invalid>;
+
+Command parse_command(std::string_view line);
+
+// "activo", "ACTIVO", "active", "ocupado", "busy", "inactivo", "idle", "away"...
+std::optional<msg::Status> parse_status(std::string_view word);
+
+// The command names, for /ayuda and tab completion.
+struct CommandHelp {
+  std::string_view spanish;
+  std::string_view english;
+  std::string_view args;
+  std::string_view what;
+};
+const std::vector<CommandHelp>& command_table();
+
+}  // namespace charla::client

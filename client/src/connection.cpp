@@ -1,0 +1,248 @@
+#include "connection.hpp"
+
+#include <algorithm>
+
+namespace charla::client {
+namespace {
+
+constexpr milliseconds kSyncEvery{50};
+constexpr milliseconds kMaxBackoff{5000};
+constexpr std::size_t kMaxPending = 1000;
+
+std::optional<msg::Decoded> read_one(zmq::socket_t& s, std::string* topic = nullptr) {
+  zmq::message_t frame;
+  if (!s.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
+  if (topic != nullptr) {
+    *topic = frame.to_string();
+    if (!frame.more()) return msg::Decoded{msg::Error{msg::ErrorCode::bad_frame, "frame suelto", ""}, 0};
+    (void)s.recv(frame);
+  }
+  while (frame.more()) {  // never from a charla broker; drain rather than desynchronise
+    zmq::message_t extra;
+    (void)s.recv(extra);
+    if (!extra.more()) break;
+  }
+  auto d = msg::decode(frame.data(), frame.size());
+  if (!d) return msg::Decoded{msg::Error{d.error().code, "mensaje inválido del servidor: " + d.error().detail, ""}, 0};
+  return std::move(d.value());
+}
+
+}  // namespace
+
+Connection::Connection(Options o) : opt_(std::move(o)) {}
+Connection::~Connection() { close(); }
+
+std::string Connection::endpoint() const { return "tcp://" + opt_.host + ":" + std::to_string(opt_.port); }
+
+msg::Message Connection::join_request() const {
+  if (opt_.name.empty()) return msg::Watch{};
+  return msg::Hello{opt_.name};
+}
+
+void Connection::open() {
+  close();
+  dealer_.emplace(ctx_, zmq::socket_type::dealer);
+  dealer_->set(zmq::sockopt::linger, 500);
+  dealer_->set(zmq::sockopt::reconnect_ivl, 100);
+  dealer_->set(zmq::sockopt::reconnect_ivl_max, 1000);
+  try {
+    dealer_->connect(endpoint());
+  } catch (const zmq::error_t& e) {
+    throw JoinFailed(std::nullopt, "dirección no válida '" + opt_.host + ":" + std::to_string(opt_.port) + "': " +
+                                       e.what());
+  }
+}
+
+void Connection::close() {
+  if (sub_) sub_->set(zmq::sockopt::linger, 0);
+  sub_.reset();
+  if (dealer_ && state_ != State::up) dealer_->set(zmq::sockopt::linger, 0);
+  dealer_.reset();
+  sub_live_ = false;
+}
+
+void Connection::connect_sub() {
+  sub_.emplace(ctx_, zmq::socket_type::sub);
+  sub_->set(zmq::sockopt::rcvhwm, 100000);
+  if (!opt_.name.empty()) sub_->set(zmq::sockopt::subscribe, msg::kTopicChat);
+  sub_->set(zmq::sockopt::subscribe, msg::kTopicPresence);
+  sub_->set(zmq::sockopt::subscribe, msg::kTopicSys);
+  sub_->connect("tcp://" + opt_.host + ":" + std::to_string(welcome_.pub_port));
+  sub_live_ = false;
+  last_sync_ = {};
+}
+
+const msg::Welcome& Connection::start() {
+  const auto deadline = Clock::now() + opt_.timeout;
+  const auto left = [&] {
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+  };
+  open();
+  send_now(join_request());
+  for (;;) {
+    if (left().count() == 0) {
+      throw JoinFailed(std::nullopt, "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
+                                         " no responde (¿está en marcha? ¿es el puerto correcto?)");
+    }
+    zmq::pollitem_t item{dealer_->handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, left());
+    if ((item.revents & ZMQ_POLLIN) == 0) continue;
+    auto d = read_one(*dealer_);
+    if (!d) continue;
+    if (auto* w = std::get_if<msg::Welcome>(&d->msg)) {
+      welcome_ = *w;
+      break;
+    }
+    if (auto* e = std::get_if<msg::Error>(&d->msg)) throw JoinFailed(e->code, e->text);
+  }
+  state_ = State::up;
+  last_recv_ = Clock::now();
+  connect_sub();
+  // The subscription is live once anything arrives on it; the broker answers each sync with a beat.
+  std::deque<Event> early;
+  while (!sub_live_) {
+    if (left().count() == 0) {
+      throw JoinFailed(std::nullopt, "no llega la difusión del servidor (puerto " +
+                                         std::to_string(welcome_.pub_port) + "); ¿un cortafuegos?");
+    }
+    std::vector<zmq::pollitem_t> none;
+    poll(std::min(left(), kSyncEvery), none, early);
+  }
+  return welcome_;
+}
+
+void Connection::send_now(const msg::Message& m, std::uint64_t id) {
+  (void)dealer_->send(msg::encode(m, id), zmq::send_flags::dontwait);
+  last_send_ = Clock::now();
+}
+
+void Connection::send(const msg::Message& m, std::uint64_t id) {
+  if (state_ == State::up) return send_now(m, id);
+  if (pending_.size() < kMaxPending) pending_.emplace_back(m, id);
+}
+
+void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra, std::deque<Event>& out) {
+  std::vector<zmq::pollitem_t> items;
+  items.reserve(2 + extra.size());
+  const std::size_t first_extra = (dealer_ ? 1 : 0) + (sub_ ? 1 : 0);
+  if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
+  if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+  items.insert(items.end(), extra.begin(), extra.end());
+
+  // Wake for the next timer: heartbeat, sync, liveness, or reconnect attempt.
+  auto wait = std::min(max_wait, state_ == State::up && !sub_live_ ? kSyncEvery : heartbeat() / 2);
+  try {
+    zmq::poll(items.data(), items.size(), wait);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    for (auto& it : items) it.revents = 0;
+  }
+  for (std::size_t i = 0; i < extra.size(); ++i) extra[i].revents = items[first_extra + i].revents;
+  std::size_t k = 0;
+  const bool dealer_ready = dealer_ && (items[k++].revents & ZMQ_POLLIN);
+  const bool sub_ready = sub_ && (items[k++].revents & ZMQ_POLLIN);
+  if (dealer_ready) on_dealer(out);
+  if (sub_ready && sub_) on_sub(out);
+  timers(Clock::now(), out);
+}
+
+void Connection::on_dealer(std::deque<Event>& out) {
+  while (dealer_) {
+    auto d = read_one(*dealer_);
+    if (!d) return;
+    last_recv_ = Clock::now();
+    if (std::holds_alternative<msg::Pong>(d->msg)) continue;
+    if (auto* w = std::get_if<msg::Welcome>(&d->msg)) {
+      if (state_ == State::joining) on_welcome(*w, out);
+      continue;
+    }
+    if (auto* e = std::get_if<msg::Error>(&d->msg)) {
+      if (state_ == State::joining) {  // e.g. our old session has not expired yet: try again later
+        close();
+        state_ = State::down;
+        next_attempt_ = Clock::now() + backoff_;
+        return;
+      }
+      if (e->code == msg::ErrorCode::not_joined && !opt_.name.empty()) return lost("la sesión se perdió", out);
+    }
+    out.emplace_back(std::move(*d));
+  }
+}
+
+void Connection::on_sub(std::deque<Event>& out) {
+  std::string topic;
+  while (sub_) {
+    auto d = read_one(*sub_, &topic);
+    if (!d) return;
+    last_recv_ = Clock::now();
+    sub_live_ = true;
+    if (auto* b = std::get_if<msg::Beat>(&d->msg)) {
+      if (b->instance != welcome_.instance) return lost("el servidor se reinició", out);
+      if (!opt_.name.empty()) {
+        if (chat_last_ != 0 && b->cseq > chat_last_) out.emplace_back(link::ChatGap{b->cseq - chat_last_});
+        chat_last_ = std::max(chat_last_, b->cseq);
+      }
+    } else if (auto* c = std::get_if<msg::Chat>(&d->msg)) {
+      if (chat_last_ != 0 && c->seq > chat_last_ + 1) out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
+      chat_last_ = std::max(chat_last_, c->seq);
+    } else if (auto* s = std::get_if<msg::Shutdown>(&d->msg)) {
+      return lost(s->text.empty() ? std::string("el servidor se ha cerrado") : s->text, out);
+    }
+    out.emplace_back(std::move(*d));
+  }
+}
+
+void Connection::on_welcome(const msg::Welcome& w, std::deque<Event>& out) {
+  welcome_ = w;
+  state_ = State::up;
+  backoff_ = milliseconds(1000);
+  last_recv_ = Clock::now();
+  chat_last_ = 0;
+  connect_sub();
+  out.emplace_back(link::Rejoined{});
+  while (!pending_.empty()) {
+    send_now(pending_.front().first, pending_.front().second);
+    pending_.pop_front();
+  }
+}
+
+void Connection::lost(std::string why, std::deque<Event>& out) {
+  out.emplace_back(link::Lost{std::move(why)});
+  state_ = State::down;
+  close();
+  chat_last_ = 0;
+  next_attempt_ = Clock::now();
+  backoff_ = milliseconds(1000);
+}
+
+void Connection::timers(Clock::time_point now, std::deque<Event>& out) {
+  switch (state_) {
+    case State::up:
+      if (now - last_recv_ > expiry()) return lost("el servidor no responde", out);
+      if (!sub_live_ && now - last_sync_ >= kSyncEvery) {
+        send_now(msg::Sync{});
+        last_sync_ = now;
+      }
+      if (!opt_.name.empty() && now - last_send_ >= heartbeat()) send_now(msg::Ping{});
+      break;
+    case State::joining:
+      if (now >= attempt_deadline_) {
+        close();
+        state_ = State::down;
+        next_attempt_ = now;
+      }
+      break;
+    case State::down:
+      if (now >= next_attempt_) {
+        open();
+        send_now(join_request());
+        state_ = State::joining;
+        // The DEALER keeps reconnecting by itself; the hello goes out as soon as the broker is back.
+        attempt_deadline_ = now + backoff_;
+        backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+      }
+      break;
+  }
+}
+
+}  // namespace charla::client

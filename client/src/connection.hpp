@@ -1,0 +1,97 @@
+// A client's link to the broker: a DEALER for commands and replies, a SUB for
+// broadcasts, presence and heartbeats. It joins (or, for an observer such as
+// the monitor, watches), keeps the link alive with heartbeats, notices a dead
+// or restarted broker and joins again by itself, with a capped backoff.
+// Single-threaded: the application calls poll() in its loop.
+#pragma once
+
+#include <charla/msg/codec.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace charla::client {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Could not join at start-up: the broker refused (code set) or did not answer.
+struct JoinFailed : std::runtime_error {
+  JoinFailed(std::optional<msg::ErrorCode> c, const std::string& what) : std::runtime_error(what), code(c) {}
+  std::optional<msg::ErrorCode> code;
+};
+
+namespace link {
+struct Lost { std::string why; };  // the broker is gone or restarted; reconnecting
+struct Rejoined {};                // joined again after a loss
+struct ChatGap { std::uint64_t missed; };  // broadcasts this client did not get
+}  // namespace link
+
+using Event = std::variant<msg::Decoded, link::Lost, link::Rejoined, link::ChatGap>;
+
+class Connection {
+ public:
+  struct Options {
+    std::string host;
+    std::uint16_t port = 8082;
+    std::string name;  // empty: observer (watch, presence only)
+    milliseconds timeout{5000};
+  };
+
+  explicit Connection(Options o);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Joins (or watches) and waits until the subscription is live. Throws JoinFailed.
+  const msg::Welcome& start();
+
+  // Sends now, or queues until joined again if the link is down (at most 1000).
+  void send(const msg::Message& m, std::uint64_t id = 0);
+
+  // Waits up to max_wait for socket traffic, timers, or one of `extra` (raw fds,
+  // such as stdin); appends what happened to `out`; sets revents in `extra`.
+  void poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra, std::deque<Event>& out);
+
+  bool up() const noexcept { return state_ == State::up; }
+  const msg::Welcome& welcome() const noexcept { return welcome_; }
+  std::string endpoint() const;
+
+ private:
+  enum class State { up, down, joining };
+
+  void open();
+  void close();
+  void connect_sub();
+  void send_now(const msg::Message& m, std::uint64_t id = 0);
+  void on_dealer(std::deque<Event>& out);
+  void on_sub(std::deque<Event>& out);
+  void on_welcome(const msg::Welcome& w, std::deque<Event>& out);
+  void lost(std::string why, std::deque<Event>& out);
+  void timers(Clock::time_point now, std::deque<Event>& out);
+  msg::Message join_request() const;
+  milliseconds heartbeat() const noexcept { return milliseconds(welcome_.heartbeat_ms ? welcome_.heartbeat_ms : 1000); }
+  milliseconds expiry() const noexcept { return milliseconds(welcome_.expiry_ms ? welcome_.expiry_ms : 5000); }
+
+  Options opt_;
+  zmq::context_t ctx_{1};
+  std::optional<zmq::socket_t> dealer_, sub_;
+  State state_ = State::down;
+  msg::Welcome welcome_;
+  bool sub_live_ = false;
+  Clock::time_point last_recv_{}, last_send_{}, last_sync_{};
+  Clock::time_point next_attempt_{}, attempt_deadline_{};
+  milliseconds backoff_{250};
+  std::uint64_t chat_last_ = 0;
+  std::deque<std::pair<msg::Message, std::uint64_t>> pending_;
+};
+
+}  // namespace charla::client
