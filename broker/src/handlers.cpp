@@ -31,8 +31,14 @@ void note_activity(Request& r) {
 
 msg::Welcome welcome(const Shared& shared, const std::string& name) {
   const auto& cfg = shared.cfg;
-  return msg::Welcome{name,           cfg.pub_port,    cfg.heartbeat_ms, cfg.expiry_ms,
-                      cfg.idle_timeout_s, shared.instance, std::string("charla-broker ") + kVersionString};
+  return msg::Welcome{name,
+                      cfg.pub_port,
+                      cfg.heartbeat_ms,
+                      cfg.expiry_ms,
+                      cfg.idle_timeout_s,
+                      shared.instance,
+                      std::string("charla-broker ") + kVersionString,
+                      static_cast<std::uint32_t>(cfg.max_text)};
 }
 
 bool text_ok(Request& r, const std::string& text, std::string_view re) {
@@ -120,9 +126,10 @@ void on_bye(Request& r, msg::Bye&) {
   r.publish(p);
 }
 
-bool is_command(const msg::Message& m) {
-  return !(std::holds_alternative<msg::Ping>(m) || std::holds_alternative<msg::Sync>(m) ||
-           std::holds_alternative<msg::Bye>(m) || std::holds_alternative<msg::Watch>(m));
+// What the user did (as opposed to what the client does by itself).
+bool is_user_action(const msg::Message& m) {
+  return std::holds_alternative<msg::Say>(m) || std::holds_alternative<msg::Whisper>(m) ||
+         std::holds_alternative<msg::Who>(m) || std::holds_alternative<msg::Info>(m);
 }
 
 }  // namespace
@@ -137,7 +144,7 @@ void dispatch(Request& r, msg::Message& m) {
   const auto type = msg::type_name(m);
   if (r.session) {
     r.session->last_heard = r.now;
-    if (is_command(m) && !std::holds_alternative<msg::SetStatus>(m)) note_activity(r);
+    if (is_user_action(m)) note_activity(r);
     if (std::holds_alternative<msg::SetStatus>(m)) r.session->touch(r.now);
   }
   const bool joined = r.session != nullptr;

@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 60000));
   app.add_option("--max-frame", cfg.max_frame, "Bytes máximos de un frame; uno mayor cierra la conexión")
       ->capture_default_str()->check(CLI::Range(1024, 16 * 1024 * 1024));
-  app.add_option("--max-sessions", cfg.max_sessions, "Sesiones simultáneas como máximo")->capture_default_str();
+  app.add_option("--max-sessions", cfg.max_sessions, "Sesiones simultáneas como máximo")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--pub-hwm", cfg.pub_hwm, "Mensajes en cola por suscriptor antes de descartar")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical u off")
       ->capture_default_str()
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (cfg.expiry_ms <= cfg.heartbeat_ms) {
     std::cerr << "charla-broker: --expiry-ms debe ser mayor que --heartbeat-ms\n";
+    return 2;
+  }
+  if (cfg.max_frame < cfg.max_text + 1024) {
+    std::cerr << "charla-broker: --max-frame debe superar a --max-text en al menos 1024 bytes\n";
     return 2;
   }
 

@@ -153,7 +153,7 @@ void Connection::on_dealer(std::deque<Event>& out) {
     last_recv_ = Clock::now();
     if (std::holds_alternative<msg::Pong>(d->msg)) continue;
     if (auto* w = std::get_if<msg::Welcome>(&d->msg)) {
-      if (state_ == State::joining) on_welcome(*w, out);
+      if (state_ == State::joining) on_welcome(*w);
       continue;
     }
     if (auto* e = std::get_if<msg::Error>(&d->msg)) {
@@ -176,6 +176,10 @@ void Connection::on_sub(std::deque<Event>& out) {
     if (!d) return;
     last_recv_ = Clock::now();
     sub_live_ = true;
+    if (announce_rejoin_) {
+      announce_rejoin_ = false;
+      out.emplace_back(link::Rejoined{});
+    }
     if (auto* b = std::get_if<msg::Beat>(&d->msg)) {
       if (b->instance != welcome_.instance) return lost("el servidor se reinició", out);
       if (!opt_.name.empty()) {
@@ -192,14 +196,14 @@ void Connection::on_sub(std::deque<Event>& out) {
   }
 }
 
-void Connection::on_welcome(const msg::Welcome& w, std::deque<Event>& out) {
+void Connection::on_welcome(const msg::Welcome& w) {
   welcome_ = w;
   state_ = State::up;
   backoff_ = milliseconds(1000);
   last_recv_ = Clock::now();
   chat_last_ = 0;
   connect_sub();
-  out.emplace_back(link::Rejoined{});
+  announce_rejoin_ = true;  // told once the subscription is live, so "reconnected" means all of it
   while (!pending_.empty()) {
     send_now(pending_.front().first, pending_.front().second);
     pending_.pop_front();

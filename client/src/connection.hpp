@@ -74,7 +74,7 @@ class Connection {
   void send_now(const msg::Message& m, std::uint64_t id = 0);
   void on_dealer(std::deque<Event>& out);
   void on_sub(std::deque<Event>& out);
-  void on_welcome(const msg::Welcome& w, std::deque<Event>& out);
+  void on_welcome(const msg::Welcome& w);
   void lost(std::string why, std::deque<Event>& out);
   void timers(Clock::time_point now, std::deque<Event>& out);
   msg::Message join_request() const;
@@ -87,6 +87,7 @@ class Connection {
   State state_ = State::down;
   msg::Welcome welcome_;
   bool sub_live_ = false;
+  bool announce_rejoin_ = false;
   Clock::time_point last_recv_{}, last_send_{}, last_sync_{};
   Clock::time_point next_attempt_{}, attempt_deadline_{};
   milliseconds backoff_{250};

@@ -4,6 +4,7 @@
 #include <msgpack.hpp>
 
 #include <array>
+#include <cassert>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -33,7 +34,10 @@ class Writer {
   }
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
-  ~Writer() { buf_.data()[start_] = static_cast<char>(0x80 | count_); }
+  ~Writer() {
+    assert(count_ <= 15 && "a fixmap holds at most 15 entries");
+    buf_.data()[start_] = static_cast<char>(0x80 | count_);
+  }
 
   void put(std::string_view key, std::string_view value) {
     this->key(key);
@@ -87,6 +91,7 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                    w.put("idle_timeout_s", std::uint64_t{x.idle_timeout_s});
                    w.put("instance", x.instance);
                    w.put("server", x.server);
+                   w.put("max_text", std::uint64_t{x.max_text});
                  },
                  [&](const Users& x) { w.put("pseq", x.pseq), w.put_user_list("users", x.users); },
                  [&](const UserInfo& x) {
@@ -241,6 +246,7 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        w.idle_timeout_s = r.bounded<std::uint32_t>("idle_timeout_s", 0xffffffffu);
        w.instance = r.u64("instance");
        w.server = r.str("server");
+       if (r.find("max_text") != nullptr) w.max_text = r.bounded<std::uint32_t>("max_text", 0xffffffffu);
        return w;
      }},
     {"users",

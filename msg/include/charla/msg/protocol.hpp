@@ -75,6 +75,7 @@ struct Welcome {
   std::uint32_t idle_timeout_s = 0;
   std::uint64_t instance = 0;
   std::string server;
+  std::uint32_t max_text = 0;  // bytes of UTF-8 the broker takes in a say or whisper (0: not said)
 };
 struct UserEntry {
   std::string name;

@@ -1,0 +1,44 @@
+#include "binaries.hpp"
+
+#include <regex>
+#include <stdexcept>
+
+namespace charla::test {
+
+BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_port) {
+  std::vector<std::string> argv{kBrokerBin,        "--bind",        "127.0.0.1",    "--port",
+                                std::to_string(port), "--pub-port", std::to_string(pub_port), "--heartbeat-ms",
+                                "100",             "--expiry-ms",   "1000"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  proc_ = std::make_unique<Process>(argv, std::vector<std::string>{"NO_COLOR=1"});
+  const auto line = proc_->wait_for_line("escuchando en", milliseconds(10000), true);
+  if (!line) throw std::runtime_error("the broker did not start: " + proc_->err());
+  std::smatch m;
+  static const std::regex ports(R"(:(\d+) \(comandos\) y .*:(\d+) \(difusi)");
+  if (!std::regex_search(*line, m, ports)) throw std::runtime_error("unexpected start line: " + *line);
+  port_ = std::stoi(m[1]);
+  pub_port_ = std::stoi(m[2]);
+}
+
+std::unique_ptr<Process> start_client(const std::string& name, const BrokerProcess& b,
+                                      std::vector<std::string> extra) {
+  std::vector<std::string> argv{kClientBin, name, "127.0.0.1", b.port_str()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto p = std::make_unique<Process>(argv);
+  if (!p->wait_for_line("Conectado a", milliseconds(10000))) {
+    throw std::runtime_error("client " + name + " did not connect: " + p->out() + p->err());
+  }
+  return p;
+}
+
+std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json) {
+  std::vector<std::string> argv{kMonitorBin, "127.0.0.1", b.port_str()};
+  if (json) argv.emplace_back("--json");
+  auto p = std::make_unique<Process>(argv);
+  if (!p->wait_for_line(json ? "\"event\":\"connected\"" : "conectado a", milliseconds(10000))) {
+    throw std::runtime_error("monitor did not connect: " + p->out() + p->err());
+  }
+  return p;
+}
+
+}  // namespace charla::test

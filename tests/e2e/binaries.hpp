@@ -1,0 +1,36 @@
+// The project's real binaries, started as processes by the end-to-end tests.
+#pragma once
+
+#include "process.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace charla::test {
+
+inline const std::string kBrokerBin = CHARLA_BROKER_BIN;
+inline const std::string kClientBin = CHARLA_CLIENT_BIN;
+inline const std::string kMonitorBin = CHARLA_MONITOR_BIN;
+
+// A charla-broker process on 127.0.0.1, on free ports unless given, with
+// short heartbeats so that losses show quickly.
+class BrokerProcess {
+ public:
+  explicit BrokerProcess(std::vector<std::string> extra = {}, int port = 0, int pub_port = 0);
+  int port() const noexcept { return port_; }
+  int pub_port() const noexcept { return pub_port_; }
+  Process& proc() noexcept { return *proc_; }
+  std::string port_str() const { return std::to_string(port_); }
+
+ private:
+  std::unique_ptr<Process> proc_;
+  int port_ = 0, pub_port_ = 0;
+};
+
+// A console client reading commands from a pipe; waits until connected.
+std::unique_ptr<Process> start_client(const std::string& name, const BrokerProcess& b,
+                                      std::vector<std::string> extra = {});
+std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json);
+
+}  // namespace charla::test

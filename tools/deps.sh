@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, whatever charla needs that is missing.
+# Usage: tools/deps.sh [build|test]   (test adds what the test suite needs)
+set -euo pipefail
+
+build_pkgs=(g++ cmake make pkg-config
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libutfcpp-dev
+  libcli11-dev libspdlog-dev libreadline-dev nlohmann-json3-dev)
+test_pkgs=(catch2 tmux)
+
+want=("${build_pkgs[@]}")
+[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "charla: faltan paquetes (${missing[*]}); ejecuta como root o: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "charla: instalando ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
