@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(g++ cmake make pkg-config
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libutfcpp-dev
   libcli11-dev libspdlog-dev libreadline-dev nlohmann-json3-dev)
-test_pkgs=(catch2 tmux)
+test_pkgs=(catch2 tmux clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

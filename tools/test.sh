@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the suite as built for
-# use, then again under ThreadSanitizer and under AddressSanitizer+UBSan.
-# Usage: tools/test.sh [plain|tsan|asan ...]   (default: all of them)
+# use, then again under ThreadSanitizer and under AddressSanitizer+UBSan, then
+# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
+# Usage: tools/test.sh [plain|tsan|asan|fuzz ...]   (default: all of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh test
 
 jobs=$(nproc)
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(plain tsan asan)
+[ ${#stages[@]} -eq 0 ] && stages=(plain tsan asan fuzz)
 
 run_suite() {  # name, build dir, cmake args...
   local name=$1 dir=$2
@@ -20,6 +21,25 @@ run_suite() {  # name, build dir, cmake args...
   ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
 
+run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, leak or report fails
+  local dir=build-fuzz seconds=${FUZZ_SECONDS:-60}
+  echo "== fuzz: build (clang, ASan+UBSan)" >&2
+  CXX=clang++ cmake -S . -B "$dir" -DCHARLA_FUZZ=ON -DCHARLA_BUILD_TESTS=OFF -DCHARLA_WERROR=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCHARLA_SANITIZE=address;undefined;fuzzer-no-link" >/dev/null
+  cmake --build "$dir" -j"$jobs" --target fuzz_decode fuzz_broker
+  for target in decode broker; do
+    local work
+    work=$(mktemp -d)
+    echo "== fuzz: $target for ${seconds}s" >&2
+    UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
+      "$dir/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$work/" "$work" "fuzz/corpus/$target" 2>"$work/log" ||
+      { tail -n 60 "$work/log" >&2; echo "fuzz: $target failed; the input is in $work" >&2; return 1; }
+    grep -E '^stat::number_of_executed_units' "$work/log" >&2 || true
+    rm -rf "$work"
+  done
+}
+
 for stage in "${stages[@]}"; do
   case $stage in
     plain) run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= ;;
@@ -29,7 +49,8 @@ for stage in "${stages[@]}"; do
     asan)
       ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
         run_suite asan build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCHARLA_SANITIZE=address;undefined" ;;
-    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, tsan, asan)" >&2; exit 2 ;;
+    fuzz) run_fuzz ;;
+    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "== all stages passed: ${stages[*]}" >&2

@@ -3,6 +3,9 @@
 #include "io_loop.hpp"
 #include "shared.hpp"
 #include "worker.hpp"
+#include "zap.hpp"
+
+#include <charla/msg/keys.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -38,6 +41,15 @@ std::uint64_t random_instance() {
 struct Broker::Impl {
   explicit Impl(Config c) : ctx(1), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
     if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    if (!c.curve_secret.empty()) {
+      if (c.allow_keys) zap = std::make_unique<ZapHandler>(ctx, *c.allow_keys);  // before any bind
+      const auto secret = msg::z85_to_binary(c.curve_secret);
+      for (auto* s : {&router, &pub}) {
+        s->set(zmq::sockopt::curve_server, 1);
+        s->set(zmq::sockopt::curve_secretkey, secret);
+        s->set(zmq::sockopt::zap_domain, "charla");
+      }
+    }
     router.set(zmq::sockopt::router_mandatory, 1);
     router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(c.max_frame));
     router.set(zmq::sockopt::linger, 500);
@@ -59,6 +71,7 @@ struct Broker::Impl {
   zmq::socket_t router, pub;
   int stop_fd = -1;
   std::unique_ptr<Shared> shared;
+  std::unique_ptr<ZapHandler> zap;
 };
 
 Broker::Broker(Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
@@ -69,7 +82,7 @@ std::uint16_t Broker::pub_port() const noexcept { return impl_->shared->cfg.pub_
 
 void Broker::run() {
   auto& s = *impl_->shared;
-  IoLoop io(impl_->ctx, s, impl_->router, impl_->pub, impl_->stop_fd);  // binds the inproc links first
+  IoLoop io(impl_->ctx, s, impl_->router, impl_->pub, impl_->stop_fd, impl_->zap.get());  // binds the inproc links first
   std::vector<std::thread> threads;
   threads.reserve(s.cfg.workers);
   for (std::size_t i = 0; i < s.cfg.workers; ++i) {

@@ -3,9 +3,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 
 namespace charla::broker {
+
+inline constexpr double kDefaultRate = 50;
 
 struct Config {
   std::string bind = "0.0.0.0";
@@ -19,6 +23,12 @@ struct Config {
   std::size_t max_frame = 65536;     // bytes; a larger frame closes the sender's connection
   std::size_t max_sessions = 20000;
   int pub_hwm = 100000;              // messages queued per subscriber before PUB drops
+  double rate = 0;                   // messages per second per connection (token bucket); 0 = no limit
+                                     // (charla-broker's own default is kDefaultRate)
+  double burst = 200;                // messages a connection may send at once before the rate applies
+
+  std::string curve_secret;                         // Z85; empty = plaintext
+  std::optional<std::set<std::string>> allow_keys;  // 32-byte client public keys; none = any key
 };
 
 }  // namespace charla::broker

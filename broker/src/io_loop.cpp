@@ -26,8 +26,9 @@ std::string peer_address(zmq::message_t& m) {
 
 }  // namespace
 
-IoLoop::IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::socket_t& pub, int stop_fd)
-    : shared_(shared), router_(router), pub_(pub), stop_fd_(stop_fd) {
+IoLoop::IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::socket_t& pub, int stop_fd,
+               ZapHandler* zap)
+    : shared_(shared), router_(router), pub_(pub), stop_fd_(stop_fd), zap_(zap) {
   const auto n = shared.cfg.workers;
   links_.reserve(n);
   backlog_.resize(n);
@@ -41,9 +42,8 @@ IoLoop::IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::
 
 void IoLoop::run() {
   const auto n = links_.size();
-  std::vector<zmq::pollitem_t> items(2 + n);
-  const auto beat_every = std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
-  auto next_beat = Clock::now() + beat_every;
+  std::vector<zmq::pollitem_t> items(2 + n + (zap_ != nullptr ? 1 : 0));
+  next_beat_ = Clock::now() + std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
   for (;;) {
     items[0] = {router_.handle(), 0, static_cast<short>(backlogged_ == 0 ? ZMQ_POLLIN : 0), 0};
     items[1] = {nullptr, stop_fd_, ZMQ_POLLIN, 0};
@@ -51,7 +51,8 @@ void IoLoop::run() {
       items[2 + i] = {links_[i].handle(), 0,
                       static_cast<short>(ZMQ_POLLIN | (backlog_[i].empty() ? 0 : ZMQ_POLLOUT)), 0};
     }
-    const auto wait = std::max<Clock::duration>(next_beat - Clock::now(), Clock::duration::zero());
+    if (zap_ != nullptr) items[2 + n] = {zap_->socket().handle(), 0, ZMQ_POLLIN, 0};
+    const auto wait = std::max<Clock::duration>(next_beat_ - Clock::now(), Clock::duration::zero());
     try {
       zmq::poll(items.data(), items.size(), std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     } catch (const zmq::error_t& e) {
@@ -59,6 +60,7 @@ void IoLoop::run() {
       throw;
     }
     if (items[1].revents & ZMQ_POLLIN) return shutdown();
+    if (zap_ != nullptr && (items[2 + n].revents & ZMQ_POLLIN)) zap_->handle();
     for (std::size_t i = 0; i < n; ++i) {
       if (items[2 + i].revents & ZMQ_POLLIN) from_worker(i);
       if (items[2 + i].revents & ZMQ_POLLOUT) {
@@ -68,10 +70,7 @@ void IoLoop::run() {
       }
     }
     if (items[0].revents & ZMQ_POLLIN) from_clients();
-    if (Clock::now() >= next_beat) {
-      beat();
-      next_beat = Clock::now() + beat_every;
-    }
+    if (Clock::now() >= next_beat_) beat();
   }
 }
 
@@ -142,7 +141,8 @@ void IoLoop::from_worker(std::size_t i) {
       auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
       seqr.push(seq, std::move(c), std::move(d), [this](zmq::message_t& t, zmq::message_t& m) { publish(t, m); });
     } else if (tag == 'B') {
-      beat();
+      // Asked for by a sync: soon, but at most one extra beat per 10 ms however many syncs come.
+      next_beat_ = std::min(next_beat_, last_beat_ + std::chrono::milliseconds(10));
     }
   }
 }
@@ -167,6 +167,8 @@ void IoLoop::publish(zmq::message_t& topic, zmq::message_t& body) {
 }
 
 void IoLoop::beat() {
+  last_beat_ = Clock::now();
+  next_beat_ = last_beat_ + std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
   zmq::message_t topic(msg::kTopicSys.data(), msg::kTopicSys.size());
   auto body = msg::encode(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
   publish(topic, body);

@@ -4,7 +4,9 @@
 // publishes in sequence order.
 #pragma once
 
+#include "clock.hpp"
 #include "shared.hpp"
+#include "zap.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -43,7 +45,8 @@ class Sequencer {
 
 class IoLoop {
  public:
-  IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::socket_t& pub, int stop_fd);
+  IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::socket_t& pub, int stop_fd,
+         ZapHandler* zap);
   void run();       // until stop_fd is readable; then calls shutdown()
   void shutdown();  // tells the clients, then stops the workers
 
@@ -64,11 +67,13 @@ class IoLoop {
   zmq::socket_t& router_;
   zmq::socket_t& pub_;
   int stop_fd_;
+  ZapHandler* zap_;  // null without an allow-list
   std::vector<zmq::socket_t> links_;
   std::vector<std::deque<Inbound>> backlog_;  // per worker, while its pipe is full
   std::size_t backlogged_ = 0;                // workers with a backlog
   Sequencer chat_, presence_;
   std::uint64_t dropped_ = 0;
+  Clock::time_point last_beat_{}, next_beat_{};
 };
 
 }  // namespace charla::broker

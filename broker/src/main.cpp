@@ -1,6 +1,8 @@
 // charla-broker: options, logging, signals. The broker itself is in broker.cpp.
 #include "broker.hpp"
 
+#include <charla/msg/keys.hpp>
+
 #include <charla/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +11,9 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <iostream>
 #include <thread>
 
@@ -27,12 +31,27 @@ void setup_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+bool loopback(const std::string& host) {
+  return host.rfind("127.", 0) == 0 || host == "localhost" || host == "::1" || host == "[::1]";
+}
+
+std::set<std::string> load_allow_list(const std::string& dir) {
+  std::set<std::string> keys;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().filename().string().front() == '.') continue;
+    keys.insert(charla::msg::z85_to_binary(charla::msg::read_key_file(entry.path())));
+  }
+  spdlog::info("{} claves autorizadas en {}", keys.size(), dir);
+  return keys;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   charla::broker::Config cfg;
+  cfg.rate = charla::broker::kDefaultRate;
   std::string log_level = "info";
-  std::string port_file;
+  std::string port_file, curve_secret_file, allow_dir;
 
   CLI::App app{"charla-broker: servidor de chat de charla (ZeroMQ).\n"
                "Comandos y mensajes privados por ROUTER (--port); difusión y presencia por PUB (--pub-port)."};
@@ -54,6 +73,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-sessions", cfg.max_sessions, "Sesiones simultáneas como máximo")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--pub-hwm", cfg.pub_hwm, "Mensajes en cola por suscriptor antes de descartar")->capture_default_str();
+  app.add_option("--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  app.add_option("--burst", cfg.burst, "Mensajes seguidos permitidos antes de aplicar --rate")
+      ->capture_default_str()->check(CLI::Range(1.0, 1e9));
+  app.add_option("--curve-secret", curve_secret_file,
+                 "Fichero con la clave secreta CURVE del servidor: cifra y autentica ambos sockets")
+      ->check(CLI::ExistingFile);
+  app.add_option("--allow-keys", allow_dir,
+                 "Directorio con las claves públicas de los clientes autorizados (una por fichero)")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical u off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -69,6 +98,22 @@ int main(int argc, char** argv) {
   }
 
   setup_logging(log_level);
+
+  try {
+    if (!curve_secret_file.empty()) cfg.curve_secret = charla::msg::read_key_file(curve_secret_file);
+    if (!allow_dir.empty()) {
+      if (cfg.curve_secret.empty()) throw std::runtime_error("--allow-keys necesita --curve-secret");
+      cfg.allow_keys = load_allow_list(allow_dir);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  if (cfg.curve_secret.empty() && !loopback(cfg.bind)) {
+    spdlog::warn("ATENCIÓN: escuchando en {} SIN CIFRAR: cualquiera en la red puede leer los mensajes y "
+                 "conectarse. Usa --curve-secret (ver charla-keygen) o --bind 127.0.0.1.",
+                 cfg.bind);
+  }
 
   // Signals are taken by one thread with sigwait; every other thread blocks them.
   sigset_t signals;

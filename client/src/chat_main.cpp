@@ -1,5 +1,6 @@
 // charla: the console client. Options and start-up; behaviour is in chat_app.cpp.
 #include "chat_app.hpp"
+#include "security.hpp"
 #include "signals.hpp"
 
 #include <charla/msg/names.hpp>
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   std::string user, host;
   std::uint16_t port = 8082;
   double timeout_s = 5;
+  SecurityArgs security;
 
   CLI::App app{"charla: cliente de consola del chat.\n"
                "  texto            envía a todos\n"
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
   app.add_option("host,-H,--host", host, "Servidor (nombre o IP)")->required();
   app.add_option("puerto,-p,--port", port, "Puerto de comandos del servidor")->capture_default_str();
   app.add_option("--timeout", timeout_s, "Segundos de espera al conectar")->capture_default_str()->check(CLI::Range(0.1, 600.0));
+  add_security_options(app, security);
   CLI11_PARSE(app, argc, argv);
 
   if (const auto problem = charla::msg::name_problem(user); !problem.empty()) {
@@ -33,7 +36,9 @@ int main(int argc, char** argv) {
   }
   SignalFd signals;
   try {
-    Connection conn({host, port, user, milliseconds(static_cast<long>(timeout_s * 1000))});
+    Connection::Options options{host, port, user, milliseconds(static_cast<long>(timeout_s * 1000)), {}, {}, {}};
+    apply_security(security, options);
+    Connection conn(options);
     conn.start();
     const bool interactive = ::isatty(STDIN_FILENO) != 0;
     Console console(interactive, want_color(STDOUT_FILENO));

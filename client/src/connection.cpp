@@ -1,6 +1,9 @@
 #include "connection.hpp"
 
+#include <charla/msg/keys.hpp>
+
 #include <algorithm>
+#include <cstring>
 
 namespace charla::client {
 namespace {
@@ -39,9 +42,17 @@ msg::Message Connection::join_request() const {
   return msg::Hello{opt_.name};
 }
 
+void Connection::secure(zmq::socket_t& s) const {
+  if (opt_.server_key.empty()) return;
+  s.set(zmq::sockopt::curve_serverkey, msg::z85_to_binary(opt_.server_key));
+  s.set(zmq::sockopt::curve_publickey, msg::z85_to_binary(opt_.public_key));
+  s.set(zmq::sockopt::curve_secretkey, msg::z85_to_binary(opt_.secret_key));
+}
+
 void Connection::open() {
   close();
   dealer_.emplace(ctx_, zmq::socket_type::dealer);
+  secure(*dealer_);
   dealer_->set(zmq::sockopt::linger, 500);
   dealer_->set(zmq::sockopt::reconnect_ivl, 100);
   dealer_->set(zmq::sockopt::reconnect_ivl_max, 1000);
@@ -54,6 +65,7 @@ void Connection::open() {
 }
 
 void Connection::close() {
+  monitor_.reset();
   if (sub_) sub_->set(zmq::sockopt::linger, 0);
   sub_.reset();
   if (dealer_ && state_ != State::up) dealer_->set(zmq::sockopt::linger, 0);
@@ -63,6 +75,7 @@ void Connection::close() {
 
 void Connection::connect_sub() {
   sub_.emplace(ctx_, zmq::socket_type::sub);
+  secure(*sub_);
   sub_->set(zmq::sockopt::rcvhwm, 100000);
   if (!opt_.name.empty()) sub_->set(zmq::sockopt::subscribe, msg::kTopicChat);
   sub_->set(zmq::sockopt::subscribe, msg::kTopicPresence);
@@ -78,15 +91,25 @@ const msg::Welcome& Connection::start() {
     return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
   };
   open();
+  // Watch the handshake, so that a refused key or a plaintext/CURVE mix-up is a clear error, not a wait.
+  const std::string mon_ep = "inproc://charla-handshake";
+  zmq_socket_monitor(dealer_->handle(), mon_ep.c_str(),
+                     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  monitor_.emplace(ctx_, zmq::socket_type::pair);
+  monitor_->connect(mon_ep);
   send_now(join_request());
   for (;;) {
     if (left().count() == 0) {
       throw JoinFailed(std::nullopt, "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
                                          " no responde (¿está en marcha? ¿es el puerto correcto?)");
     }
-    zmq::pollitem_t item{dealer_->handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, left());
-    if ((item.revents & ZMQ_POLLIN) == 0) continue;
+    zmq::pollitem_t items[2] = {{dealer_->handle(), 0, ZMQ_POLLIN, 0}, {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, left());
+    if (items[1].revents & ZMQ_POLLIN) {
+      if (auto why = handshake_failure()) throw JoinFailed(std::nullopt, *why);
+    }
+    if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
     auto d = read_one(*dealer_);
     if (!d) continue;
     if (auto* w = std::get_if<msg::Welcome>(&d->msg)) {
@@ -95,6 +118,8 @@ const msg::Welcome& Connection::start() {
     }
     if (auto* e = std::get_if<msg::Error>(&d->msg)) throw JoinFailed(e->code, e->text);
   }
+  zmq_socket_monitor(dealer_->handle(), nullptr, 0);
+  monitor_.reset();
   state_ = State::up;
   last_recv_ = Clock::now();
   connect_sub();
@@ -109,6 +134,28 @@ const msg::Welcome& Connection::start() {
     poll(std::min(left(), kSyncEvery), none, early);
   }
   return welcome_;
+}
+
+std::optional<std::string> Connection::handshake_failure() {
+  zmq::message_t head, addr;
+  if (!monitor_->recv(head, zmq::recv_flags::dontwait)) return std::nullopt;
+  if (head.more()) (void)monitor_->recv(addr);
+  if (head.size() < 6) return std::nullopt;
+  std::uint16_t event = 0;
+  std::uint32_t value = 0;
+  std::memcpy(&event, head.data(), 2);
+  std::memcpy(&value, static_cast<const char*>(head.data()) + 2, 4);
+  const bool curve = !opt_.server_key.empty();
+  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+    return "el servidor rechazó la clave de este cliente (no está autorizada); pide que añadan tu clave pública " +
+           opt_.public_key;
+  }
+  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+    return curve ? std::string("el servidor no usa cifrado CURVE: conecta sin --server-key")
+                 : std::string("el servidor exige cifrado CURVE: usa --server-key con su clave pública");
+  }
+  return curve ? std::string("el saludo cifrado con el servidor falló: ¿es correcta la --server-key?")
+               : std::string("el servidor cerró la conexión durante el saludo (¿exige cifrado? usa --server-key)");
 }
 
 void Connection::send_now(const msg::Message& m, std::uint64_t id) {

@@ -44,6 +44,8 @@ class Connection {
     std::uint16_t port = 8082;
     std::string name;  // empty: observer (watch, presence only)
     milliseconds timeout{5000};
+    // CURVE: the broker's public key and this client's key pair (Z85); empty = plaintext.
+    std::string server_key, public_key, secret_key;
   };
 
   explicit Connection(Options o);
@@ -69,6 +71,8 @@ class Connection {
   enum class State { up, down, joining };
 
   void open();
+  void secure(zmq::socket_t& s) const;
+  std::optional<std::string> handshake_failure();  // from the DEALER's monitor, if it failed
   void close();
   void connect_sub();
   void send_now(const msg::Message& m, std::uint64_t id = 0);
@@ -83,7 +87,7 @@ class Connection {
 
   Options opt_;
   zmq::context_t ctx_{1};
-  std::optional<zmq::socket_t> dealer_, sub_;
+  std::optional<zmq::socket_t> dealer_, sub_, monitor_;
   State state_ = State::down;
   msg::Welcome welcome_;
   bool sub_live_ = false;

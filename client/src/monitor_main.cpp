@@ -3,6 +3,7 @@
 #include "connection.hpp"
 #include "format.hpp"
 #include "presence_mirror.hpp"
+#include "security.hpp"
 #include "signals.hpp"
 #include "terminal.hpp"
 
@@ -146,6 +147,7 @@ int main(int argc, char** argv) {
   std::uint16_t port = 8082;
   bool json = false;
   double timeout_s = 5;
+  SecurityArgs security;
 
   CLI::App app{"charla-monitor: muestra quién está conectado y cada cambio de presencia\n"
                "(entra, sale, se pierde, cambia de estado), con hora e IP."};
@@ -154,11 +156,14 @@ int main(int argc, char** argv) {
   app.add_option("puerto,-p,--port", port, "Puerto de comandos del servidor")->capture_default_str();
   app.add_flag("--json", json, "Un objeto JSON por línea (event, user, status, ip, time, seq)");
   app.add_option("--timeout", timeout_s, "Segundos de espera al conectar")->capture_default_str()->check(CLI::Range(0.1, 600.0));
+  add_security_options(app, security);
   CLI11_PARSE(app, argc, argv);
 
   SignalFd signals;
   try {
-    Connection conn({host, port, "", milliseconds(static_cast<long>(timeout_s * 1000))});
+    Connection::Options options{host, port, "", milliseconds(static_cast<long>(timeout_s * 1000)), {}, {}, {}};
+    apply_security(security, options);
+    Connection conn(options);
     conn.start();
     return Monitor(conn, json, !json && want_color(STDOUT_FILENO)).run(signals.fd());
   } catch (const std::exception& e) {
