@@ -48,6 +48,15 @@ std::set<std::string> load_allow_list(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Signals are taken by one thread with sigwait (from the start, so none is lost);
+  // every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   charla::broker::Config cfg;
   cfg.rate = charla::broker::kDefaultRate;
   std::string log_level = "info";
@@ -114,14 +123,6 @@ int main(int argc, char** argv) {
                  "conectarse. Usa --curve-secret (ver charla-keygen) o --bind 127.0.0.1.",
                  cfg.bind);
   }
-
-  // Signals are taken by one thread with sigwait; every other thread blocks them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   try {
     charla::broker::Broker broker(cfg);

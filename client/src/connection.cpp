@@ -99,15 +99,24 @@ const msg::Welcome& Connection::start() {
   monitor_.emplace(ctx_, zmq::socket_type::pair);
   monitor_->connect(mon_ep);
   send_now(join_request());
+  std::optional<std::string> vague_failure;
+  Clock::time_point vague_deadline{};
   for (;;) {
     if (left().count() == 0) {
       throw JoinFailed(std::nullopt, "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
                                          " no responde (¿está en marcha? ¿es el puerto correcto?)");
     }
+    if (vague_failure && Clock::now() >= vague_deadline) throw JoinFailed(std::nullopt, *vague_failure);
     zmq::pollitem_t items[2] = {{dealer_->handle(), 0, ZMQ_POLLIN, 0}, {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 2, left());
+    zmq::poll(items, 2, vague_failure ? std::min(left(), milliseconds(100)) : left());
     if (items[1].revents & ZMQ_POLLIN) {
-      if (auto why = handshake_failure()) throw JoinFailed(std::nullopt, *why);
+      if (auto why = handshake_failure()) {
+        if (why->second) throw JoinFailed(std::nullopt, why->first);
+        // The broker hung up without saying why: the next attempt (ZeroMQ retries by
+        // itself) may say more. Give it a moment before reporting the vague reason.
+        if (!vague_failure) vague_deadline = Clock::now() + milliseconds(1000);
+        vague_failure = why->first;
+      }
     }
     if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
     auto d = read_one(*dealer_);
@@ -136,7 +145,7 @@ const msg::Welcome& Connection::start() {
   return welcome_;
 }
 
-std::optional<std::string> Connection::handshake_failure() {
+std::optional<std::pair<std::string, bool>> Connection::handshake_failure() {
   zmq::message_t head, addr;
   if (!monitor_->recv(head, zmq::recv_flags::dontwait)) return std::nullopt;
   if (head.more()) (void)monitor_->recv(addr);
@@ -147,15 +156,19 @@ std::optional<std::string> Connection::handshake_failure() {
   std::memcpy(&value, static_cast<const char*>(head.data()) + 2, 4);
   const bool curve = !opt_.server_key.empty();
   if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-    return "el servidor rechazó la clave de este cliente (no está autorizada); pide que añadan tu clave pública " +
-           opt_.public_key;
+    return std::pair{"el servidor rechazó la clave de este cliente (no está autorizada); pide que añadan tu "
+                     "clave pública " + opt_.public_key, true};
   }
   if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
-    return curve ? std::string("el servidor no usa cifrado CURVE: conecta sin --server-key")
-                 : std::string("el servidor exige cifrado CURVE: usa --server-key con su clave pública");
+    return std::pair{curve ? std::string("el servidor no usa cifrado CURVE: conecta sin --server-key")
+                           : std::string("el servidor exige cifrado CURVE: usa --server-key con su clave pública"),
+                     true};
   }
-  return curve ? std::string("el saludo cifrado con el servidor falló: ¿es correcta la --server-key?")
-               : std::string("el servidor cerró la conexión durante el saludo (¿exige cifrado? usa --server-key)");
+  return std::pair{curve ? "el servidor cortó el saludo cifrado: o la --server-key no es la suya, o no usa "
+                           "cifrado, o tu clave no está autorizada allí (tu clave pública: " + opt_.public_key + ")"
+                         : std::string("el servidor cerró la conexión durante el saludo (¿exige cifrado? usa "
+                                       "--server-key)"),
+                   false};
 }
 
 void Connection::send_now(const msg::Message& m, std::uint64_t id) {

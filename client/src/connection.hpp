@@ -72,7 +72,8 @@ class Connection {
 
   void open();
   void secure(zmq::socket_t& s) const;
-  std::optional<std::string> handshake_failure();  // from the DEALER's monitor, if it failed
+  // From the DEALER's monitor: why the handshake failed, and whether that reason is certain.
+  std::optional<std::pair<std::string, bool>> handshake_failure();
   void close();
   void connect_sub();
   void send_now(const msg::Message& m, std::uint64_t id = 0);

@@ -12,6 +12,7 @@ namespace charla::test {
 inline const std::string kBrokerBin = CHARLA_BROKER_BIN;
 inline const std::string kClientBin = CHARLA_CLIENT_BIN;
 inline const std::string kMonitorBin = CHARLA_MONITOR_BIN;
+inline const std::string kKeygenBin = CHARLA_KEYGEN_BIN;
 
 // A charla-broker process on 127.0.0.1, on free ports unless given, with
 // short heartbeats so that losses show quickly.

@@ -1,0 +1,141 @@
+// CURVE and the allow-list, end to end with the real binaries: each mix-up
+// ends in one clear line and a non-zero exit, never a hang.
+#include "binaries.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace charla::test;
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr milliseconds kWait{8000};
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/charla-keys-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+std::string keygen(const fs::path& secret) {
+  Process p({kKeygenBin, "--secret", secret.string()});
+  REQUIRE(p.wait_exit(kWait) == 0);
+  return p.out().substr(0, 40);
+}
+
+std::unique_ptr<Process> run_client(const std::string& name, const BrokerProcess& b, const fs::path& home,
+                                    std::vector<std::string> extra) {
+  std::vector<std::string> argv{kClientBin, name, "127.0.0.1", b.port_str(), "--timeout", "3"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(argv, std::vector<std::string>{"XDG_CONFIG_HOME=" + home.string()});
+}
+
+}  // namespace
+
+TEST_CASE("charla-keygen writes a secret readable only by its owner and refuses to overwrite it", "[e2e][security]") {
+  TempDir dir;
+  const auto pub = keygen(dir.path / "srv.key");
+  CHECK(pub.size() == 40);
+  struct stat st {};
+  REQUIRE(::stat((dir.path / "srv.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::ifstream in(dir.path / "srv.pub");
+  std::string written;
+  in >> written;
+  CHECK(written == pub);
+
+  Process again({kKeygenBin, "--secret", (dir.path / "srv.key").string()});
+  CHECK(again.wait_exit(kWait) == 1);
+  CHECK(again.err().find("ya existe") != std::string::npos);
+
+  Process show({kKeygenBin, "--secret", (dir.path / "srv.key").string(), "--show-public"});
+  REQUIRE(show.wait_exit(kWait) == 0);
+  CHECK(show.out().substr(0, 40) == pub);
+}
+
+TEST_CASE("with CURVE, clients and the monitor talk encrypted end to end", "[e2e][security]") {
+  TempDir dir;
+  keygen(dir.path / "srv.key");
+  BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string()});
+  const auto key = (dir.path / "srv.pub").string();
+  auto ana = run_client("ana", broker, dir.path / "ana", {"--server-key", key});
+  auto bob = run_client("bob", broker, dir.path / "bob", {"--server-key", key});
+  REQUIRE(ana->wait_for_line("Conectado a", kWait));
+  REQUIRE(bob->wait_for_line("Conectado a", kWait));
+  Process mon({kMonitorBin, "127.0.0.1", broker.port_str(), "--json", "--server-key", key},
+              {"XDG_CONFIG_HOME=" + (dir.path / "mon").string()});
+  REQUIRE(mon.wait_for_line(R"("event":"snapshot")", kWait));
+  ana->write("cifrado\n");
+  CHECK(bob->wait_for_line("ana: cifrado", kWait));
+  ana->write("@bob también privado\n");  // another socket: no order with the broadcast
+  CHECK(bob->wait_for_line("(privado) ana: también privado", kWait));
+  bob->close_stdin();
+  CHECK(mon.wait_for_line(R"("event":"leave","user":"bob")", kWait));
+  // Each client made and kept its own key pair.
+  CHECK(fs::exists(dir.path / "ana" / "charla" / "client.key"));
+  CHECK(fs::exists(dir.path / "bob" / "charla" / "client.pub"));
+}
+
+TEST_CASE("a client with the wrong server key gets a clear error, not a hang", "[e2e][security]") {
+  TempDir dir;
+  keygen(dir.path / "srv.key");
+  const auto wrong = keygen(dir.path / "other.key");
+  BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string()});
+  auto p = run_client("ana", broker, dir.path, {"--server-key", wrong});
+  REQUIRE(p->wait_exit(kWait) == 1);
+  CHECK(p->err().find("--server-key") != std::string::npos);
+  CHECK(std::count(p->err().begin(), p->err().end(), '\n') == 1);
+}
+
+TEST_CASE("a key not on the allow-list is refused with a clear error, a listed one gets in", "[e2e][security]") {
+  TempDir dir;
+  keygen(dir.path / "srv.key");
+  fs::create_directories(dir.path / "allow");
+  keygen(dir.path / "allow" / "bob.key");
+  fs::remove(dir.path / "allow" / "bob.key");  // the list holds public keys only
+  keygen(dir.path / "bob.key");
+  fs::copy_file(dir.path / "bob.pub", dir.path / "allow" / "bob-real.pub");
+  BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string(), "--allow-keys", (dir.path / "allow").string()});
+  const auto key = (dir.path / "srv.pub").string();
+
+  auto eve = run_client("eve", broker, dir.path / "eve", {"--server-key", key});
+  REQUIRE(eve->wait_exit(kWait) == 1);
+  CHECK(eve->err().find("autorizada") != std::string::npos);
+  CHECK(broker.proc().wait_for_line("acceso denegado", kWait, true));
+
+  auto bob = run_client("bob", broker, dir.path, {"--server-key", key, "--client-key", (dir.path / "bob.key").string()});
+  CHECK(bob->wait_for_line("Conectado a", kWait));
+}
+
+TEST_CASE("plaintext and CURVE mixed up either way give a clear error", "[e2e][security]") {
+  TempDir dir;
+  keygen(dir.path / "srv.key");
+  SECTION("a plaintext client against a CURVE broker") {
+    BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string()});
+    auto p = run_client("ana", broker, dir.path, {});
+    REQUIRE(p->wait_exit(kWait) == 1);
+    CHECK(p->err().find("--server-key") != std::string::npos);
+  }
+  SECTION("a CURVE client against a plaintext broker") {
+    BrokerProcess broker;
+    auto p = run_client("ana", broker, dir.path, {"--server-key", (dir.path / "srv.pub").string()});
+    REQUIRE(p->wait_exit(kWait) == 1);
+    CHECK(p->err().find("no usa cifrado") != std::string::npos);  // certain or among the possible reasons
+  }
+}
+
+TEST_CASE("a broker on a public address without CURVE warns loudly at start-up", "[e2e][security]") {
+  Process p({kBrokerBin, "--bind", "0.0.0.0", "--port", "0", "--pub-port", "0"});
+  CHECK(p.wait_for_line("SIN CIFRAR", kWait, true));
+  p.signal(SIGTERM);
+  CHECK(p.wait_exit(kWait) == 0);
+}
