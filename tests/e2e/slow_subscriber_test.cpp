@@ -1,0 +1,68 @@
+// A subscriber that stops reading (SIGSTOP) cannot make the broker's memory
+// grow without bound; the others keep receiving everything, and when the slow
+// client resumes it notices the gap through sequence numbers and says so.
+#include "binaries.hpp"
+#include "support/test_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+
+using namespace charla;
+using namespace charla::test;
+using std::chrono::milliseconds;
+
+namespace {
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long value = 0;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      in >> value;
+      return value;
+    }
+    in.ignore(1 << 12, '\n');
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the broker bounded memory", "[e2e][slow]") {
+  BrokerProcess broker({"--pub-hwm", "2000", "--rate", "0"});
+  auto slow = start_client("lento", broker);
+  slow->signal(SIGSTOP);
+
+  zmq::context_t ctx;
+  TestClient flood(ctx, static_cast<std::uint16_t>(broker.port()));
+  flood.hello("flood");
+  TestClient watcher(ctx, static_cast<std::uint16_t>(broker.port()));
+  watcher.hello("atento");
+  watcher.subscribe(watcher.welcome().pub_port, {"chat", "sys"});
+
+  const long rss_before = rss_kb(broker.proc().pid());
+  const std::string text(1000, 'x');
+  constexpr int kCount = 30000;  // ~30 MB of broadcasts: more than the stalled client's socket buffers hold
+  std::uint64_t expected_seq = 0;
+  for (int sent = 0; sent < kCount;) {
+    for (int k = 0; k < 500; ++k, ++sent) flood.send(msg::Say{text});
+    // The attentive client keeps up (within 500, far below the high-water mark)
+    // and must see every one, in order.
+    while (expected_seq < static_cast<std::uint64_t>(sent)) {
+      auto c = watcher.next_pub<msg::Chat>(milliseconds(5000));
+      REQUIRE(c);
+      REQUIRE(c->seq == ++expected_seq);
+    }
+  }
+  const long rss_after = rss_kb(broker.proc().pid());
+  INFO("broker RSS before " << rss_before << " kB, after " << rss_after << " kB");
+  CHECK(rss_after - rss_before < 64 * 1024);  // bounded by the high-water mark, not by the 30 MB sent
+
+  slow->signal(SIGCONT);
+  const auto gap = slow->wait_for_line("se perdieron", milliseconds(15000));
+  REQUIRE(gap);
+  CHECK(gap->find("mensajes de difusión") != std::string::npos);
+}
