@@ -82,8 +82,8 @@ TEST_CASE("a flooding client is rate limited, and the others lose nothing", "[ho
       if (t.joinable()) t.join();
     }
   } joiner{stop, flooder};
-  // Wait until the flood is on, then measure the others while it lasts.
-  REQUIRE(wait_for([&] { return sent.load() > 10000; }));
+  // Wait until the flood is on (bob sees it), then measure the others while it lasts.
+  REQUIRE(bob.next_pub<msg::Chat>([](const msg::Chat& c) { return c.from == "flood"; }));
   const auto during = chat_latencies_us(ana, bob, 100, "durante");
   stop = true;
   flooder.join();

@@ -1,14 +1,17 @@
 #include "binaries.hpp"
 
+#include <algorithm>
 #include <regex>
 #include <stdexcept>
 
 namespace charla::test {
 
 BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_port) {
-  std::vector<std::string> argv{kBrokerBin,        "--bind",        "127.0.0.1",    "--port",
-                                std::to_string(port), "--pub-port", std::to_string(pub_port), "--heartbeat-ms",
-                                "100",             "--expiry-ms",   "1000"};
+  std::vector<std::string> argv{kBrokerBin, "--bind", "127.0.0.1", "--port", std::to_string(port),
+                                "--pub-port", std::to_string(pub_port)};
+  const auto given = [&](const char* opt) { return std::find(extra.begin(), extra.end(), opt) != extra.end(); };
+  if (!given("--heartbeat-ms")) argv.insert(argv.end(), {"--heartbeat-ms", "100"});
+  if (!given("--expiry-ms")) argv.insert(argv.end(), {"--expiry-ms", "1000"});
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<Process>(argv, std::vector<std::string>{"NO_COLOR=1"});
   const auto line = proc_->wait_for_line("escuchando en", milliseconds(10000), true);

@@ -32,7 +32,9 @@ long rss_kb(pid_t pid) {
 }  // namespace
 
 TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the broker bounded memory", "[e2e][slow]") {
-  BrokerProcess broker({"--pub-hwm", "2000", "--rate", "0"});
+  // A long expiry: the stalled client must still be a session when it resumes,
+  // and sanitizer builds send slowly enough that heartbeats can fall behind.
+  BrokerProcess broker({"--pub-hwm", "2000", "--rate", "0", "--expiry-ms", "30000"});
   auto slow = start_client("lento", broker);
   slow->signal(SIGSTOP);
 
@@ -53,6 +55,8 @@ TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the brok
     // and must see every one, in order.
     while (expected_seq < static_cast<std::uint64_t>(sent)) {
       auto c = watcher.next_pub<msg::Chat>(milliseconds(5000));
+      if (!c) broker.proc().wait_for_line("\n\n", milliseconds(100), true);  // collect its log for the report
+      INFO("broker's log: " << broker.proc().err());
       REQUIRE(c);
       REQUIRE(c->seq == ++expected_seq);
     }
