@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(g++ cmake make pkg-config
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libutfcpp-dev
   libcli11-dev libspdlog-dev libreadline-dev nlohmann-json3-dev)
-test_pkgs=(catch2 tmux clang libclang-rt-14-dev)
+test_pkgs=(catch2 tmux clang libclang-rt-14-dev
+  libnats-dev libmosquitto-dev nats-server mosquitto gnuplot-nox)  # charla-bench and its peers
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

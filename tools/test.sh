@@ -42,7 +42,7 @@ run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, 
 
 for stage in "${stages[@]}"; do
   case $stage in
-    plain) run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= ;;
+    plain) run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON ;;
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$PWD/tools/tsan.supp" \
         run_suite tsan build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE=thread ;;

@@ -53,8 +53,9 @@ struct Broker::Impl {
     router.set(zmq::sockopt::router_mandatory, 1);
     router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(c.max_frame));
     router.set(zmq::sockopt::linger, 500);
-    router.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(c.heartbeat_ms));
-    router.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(c.expiry_ms));
+    // No ZMTP heartbeats (ZMQ_HEARTBEAT_IVL): charla's own ping/expiry finds silent clients,
+    // and libzmq 4.3.4's per-connection heartbeat timers cost O(connections) each and can
+    // trip an assertion in stream_engine_base (zeromq/libzmq#4364).
     pub.set(zmq::sockopt::sndhwm, c.pub_hwm);
     pub.set(zmq::sockopt::linger, 500);
     c.port = bind_port(router, c.bind, c.port, "comandos");
