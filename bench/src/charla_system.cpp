@@ -1,0 +1,213 @@
+#include "charla_system.hpp"
+
+#include "charla_wire.hpp"
+#include "zmq_ready.hpp"
+
+#include <charla/msg/codec.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace charla::bench {
+namespace {
+
+constexpr int kMaxPerRound = 256;  // messages taken from one SUB before looking at the next
+
+// The receiving side of a fan-out row: `threads` threads share the
+// subscribers; each drains every ready SUB before it polls again.
+class CharlaFanout final : public FanoutClients {
+ public:
+  CharlaFanout(CharlaSystem& sys, int n, Tally& tally, Clock::time_point deadline) : tally_(tally) {
+    const auto prefix = sys.next_prefix();
+    subs_.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) subs_[static_cast<std::size_t>(i)].name = prefix + "s" + std::to_string(i);
+    sender_.resize(1);
+    sender_[0].name = prefix + "p";
+    info_ = join(sys.context(), sys.endpoint(), subs_, {"chat"}, false, deadline);
+    join(sys.context(), sys.endpoint(), sender_, {}, false, deadline);
+    const int t = std::max(1, std::min(sys.clients().threads, n));
+    for (int k = 0; k < t; ++k) {
+      threads_.emplace_back([this, k, t, n] { receive(k * n / t, (k + 1) * n / t); });
+    }
+  }
+
+  ~CharlaFanout() override {
+    stop_ = true;
+    for (auto& th : threads_) th.join();
+    leave(subs_);
+    leave(sender_);
+  }
+
+  // A real client encodes each say; the bench encodes one and writes each payload
+  // over its text, so that the publisher costs the shared CPUs as little as it can.
+  void publish(const Payload& p) override {
+    if (say_.empty()) {
+      say_ = msg::encode_to_string(msg::Say{std::string(view(p))});
+      text_at_ = say_.find(view(p));
+    }
+    zmq::message_t frame(say_.data(), say_.size());
+    std::memcpy(frame.data<char>() + text_at_, p.data(), p.size());
+    send(sender_[0], std::move(frame));
+    if (++sent_ % 4096 == 0) keepalive(sender_, info_.heartbeat, Clock::now());
+  }
+
+  void flush(Clock::time_point) override { keepalive(sender_, info_.heartbeat, Clock::now()); }  // counts errors
+
+  std::string note() const override {
+    std::uint64_t errors = sender_[0].errors;
+    for (const auto& m : subs_) errors += m.errors;
+    return errors == 0 ? std::string() : std::to_string(errors) + " error replies";
+  }
+
+ private:
+  void receive(int begin, int end) {
+    const std::span<Member> mine(subs_.data() + begin, static_cast<std::size_t>(end - begin));
+    std::vector<zmq::socket_t*> socks;
+    for (auto& m : mine) socks.push_back(&*m.sub);
+    ZmqReady waiter(socks);
+    std::vector<int> ready, again;
+    zmq::message_t topic, body;
+    auto next_sweep = Clock::now();
+    while (!stop_.load(std::memory_order_relaxed)) {
+      const auto now = Clock::now();
+      if (now >= next_sweep) {  // every socket now and then: keepalive, and nothing is left behind
+        keepalive(mine, info_.heartbeat, now);
+        for (std::size_t k = 0; k < mine.size(); ++k) ready.push_back(static_cast<int>(k));
+        next_sweep = now + std::chrono::milliseconds(100);
+      }
+      if (ready.empty()) waiter.wait(20, ready);
+      for (const int k : ready) {
+        auto& sub = *mine[static_cast<std::size_t>(k)].sub;
+        int j = 0;
+        for (; j < kMaxPerRound && sub.recv(topic, zmq::recv_flags::dontwait); ++j) {
+          if (!topic.more()) continue;
+          (void)sub.recv(body);
+          if (topic.to_string_view() != "chat") continue;
+          const auto w = read_wire(body);
+          if (w.ok && w.type == "chat") {
+            tally_.on_payload(begin + k, w.text, now_ns());
+          } else {
+            tally_.on_garbage(begin + k);
+          }
+        }
+        if (j == kMaxPerRound) again.push_back(k);  // more waiting: take it next round
+      }
+      ready.swap(again);
+      again.clear();
+    }
+  }
+
+  Tally& tally_;
+  BrokerInfo info_;
+  std::vector<Member> subs_, sender_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::uint64_t sent_ = 0;
+  std::string say_;  // an encoded say whose text is a payload
+  std::size_t text_at_ = 0;
+};
+
+// A whispers to B; B's thread whispers every private message back to its sender.
+class CharlaDirect final : public DirectClients {
+ public:
+  CharlaDirect(CharlaSystem& sys, Clock::time_point deadline) {
+    const auto prefix = sys.next_prefix();
+    pair_.resize(2);
+    pair_[0].name = prefix + "a";
+    pair_[1].name = prefix + "b";
+    join(sys.context(), sys.endpoint(), pair_, {}, false, deadline);
+    echo_ = std::thread([this] { echo(); });
+  }
+
+  ~CharlaDirect() override {
+    stop_ = true;
+    echo_.join();
+    leave(pair_);
+  }
+
+  bool round_trip(const Payload& p, Clock::time_point deadline) override {
+    auto& a = pair_[0];
+    send(a, msg::encode(msg::Whisper{pair_[1].name, std::string(view(p))}));
+    zmq::message_t frame;
+    for (;;) {
+      zmq::pollitem_t item{a.dealer->handle(), 0, ZMQ_POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      zmq::poll(&item, 1, std::min(left, std::chrono::milliseconds(100)));
+      while (a.dealer->recv(frame, zmq::recv_flags::dontwait)) {
+        const auto w = read_wire(frame);
+        if (w.ok && w.type == "private" && same_index(w.text, view(p))) return true;
+      }
+    }
+  }
+
+ private:
+  void echo() {
+    auto& b = pair_[1];
+    zmq::message_t frame;
+    while (!stop_.load(std::memory_order_relaxed)) {
+      zmq::pollitem_t item{b.dealer->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(50));
+      while (b.dealer->recv(frame, zmq::recv_flags::dontwait)) {
+        const auto w = read_wire(frame);
+        if (w.ok && w.type == "private") send(b, msg::encode(msg::Whisper{std::string(w.from), std::string(w.text)}));
+      }
+      if (Clock::now() - b.last_send > std::chrono::milliseconds(500)) send(b, msg::encode(msg::Ping{}));
+    }
+  }
+
+  std::vector<Member> pair_;
+  std::thread echo_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace
+
+CharlaSystem::CharlaSystem(const CharlaOptions& o, const ClientConfig& clients)
+    : clients_(clients), ctx_(clients.io_threads), work_dir_(o.work_dir) {
+  ctx_.set(zmq::ctxopt::max_sockets, 65535);
+  if (o.connect) {
+    at_ = *o.connect;
+    return;
+  }
+  const auto port_file = o.work_dir + "/charla-ports";
+  std::vector<std::string> argv{o.broker_path, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0",
+                                "--port-file", port_file};
+  const auto given = [&](const char* opt) {
+    return std::find(o.broker_args.begin(), o.broker_args.end(), opt) != o.broker_args.end();
+  };
+  if (!given("--log-level")) argv.insert(argv.end(), {"--log-level", "warn"});
+  // F has one client broadcast as fast as the broker takes it, and D one client whisper
+  // thousands of times a second: the default per-connection limit (50/s) would drop them.
+  if (!given("--rate")) argv.insert(argv.end(), {"--rate", "0"});
+  argv.insert(argv.end(), o.broker_args.begin(), o.broker_args.end());
+  ::unlink(port_file.c_str());
+  broker_ = std::make_unique<Child>(argv, o.work_dir + "/charla-broker.log");
+  const auto text = wait_for_file(port_file, Clock::now() + std::chrono::seconds(10));
+  if (!text) throw std::runtime_error("charla-broker did not write its ports (see " + o.work_dir + "/charla-broker.log)");
+  std::istringstream in(*text);
+  in >> at_.port;
+  at_.host = "127.0.0.1";
+}
+
+CharlaSystem::~CharlaSystem() {
+  if (broker_) broker_->stop();
+}
+
+std::string CharlaSystem::next_prefix() { return "b" + std::to_string(::getpid() % 1000) + "r" + std::to_string(++rows_) + "_"; }
+
+std::unique_ptr<FanoutClients> CharlaSystem::fanout(int subscribers, bool, Tally& tally, Clock::time_point deadline) {
+  return std::make_unique<CharlaFanout>(*this, subscribers, tally, deadline);
+}
+
+std::unique_ptr<DirectClients> CharlaSystem::direct(Clock::time_point deadline) {
+  return std::make_unique<CharlaDirect>(*this, deadline);
+}
+
+}  // namespace charla::bench

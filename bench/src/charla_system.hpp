@@ -1,0 +1,52 @@
+// charla under test: a charla-broker the bench starts on free loopback ports
+// (or one given with --connect), and its clients for every workload.
+#pragma once
+
+#include "charla_session.hpp"
+#include "row.hpp"
+#include "system.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace charla::bench {
+
+struct CharlaOptions {
+  std::string broker_path;                // the charla-broker binary
+  std::vector<std::string> broker_args;   // extra arguments, e.g. --workers 1
+  std::optional<Endpoint> connect;        // use this broker instead of starting one
+  std::string work_dir;                   // logs and the port file
+};
+
+class CharlaSystem final : public System {
+ public:
+  CharlaSystem(const CharlaOptions& o, const ClientConfig& clients);
+  ~CharlaSystem() override;
+
+  std::string name() const override { return "charla"; }
+  pid_t server_pid() const override { return broker_ ? broker_->pid() : -1; }
+  std::unique_ptr<FanoutClients> fanout(int subscribers, bool paced, Tally& tally, Clock::time_point deadline) override;
+  std::unique_ptr<DirectClients> direct(Clock::time_point deadline) override;
+
+  // For the connect (C) and presence (P) workloads.
+  const Endpoint& endpoint() const noexcept { return at_; }
+  zmq::context_t& context() noexcept { return ctx_; }
+  const ClientConfig& clients() const noexcept { return clients_; }
+  const std::string& work_dir() const noexcept { return work_dir_; }
+  // A short prefix that makes this row's user names unique: "b<pid>r<row>_".
+  std::string next_prefix();
+
+ private:
+  ClientConfig clients_;
+  zmq::context_t ctx_;
+  std::unique_ptr<Child> broker_;
+  Endpoint at_;
+  std::string work_dir_;
+  int rows_ = 0;
+};
+
+Row run_connect(CharlaSystem& sys, int clients, Clock::duration budget);
+Row run_presence(CharlaSystem& sys, int users, double changes_per_s, double seconds, Clock::duration budget);
+
+}  // namespace charla::bench

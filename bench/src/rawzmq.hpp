@@ -1,0 +1,12 @@
+// The reference bound: libzmq with no broker. F and Fp: an XPUB (a PUB that
+// also reports subscriptions, so start-up can wait for every subscriber) in
+// its own context, fanning out to N SUBs; D: a PAIR ping-pong over TCP.
+#pragma once
+
+#include "system.hpp"
+
+namespace charla::bench {
+
+std::unique_ptr<System> make_rawzmq(const ClientConfig& clients);
+
+}  // namespace charla::bench
