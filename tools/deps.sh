@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's packages, whatever charla needs that is missing.
-# Usage: tools/deps.sh [build|test]   (test adds what the test suite needs)
+# Usage: tools/deps.sh [build|test]   (test adds what the test suite, the bench
+# smoke run and the deployment test need)
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config
@@ -9,8 +10,10 @@ build_pkgs=(g++ cmake make pkg-config
 test_pkgs=(catch2 tmux clang libclang-rt-14-dev
   libnats-dev libmosquitto-dev nats-server mosquitto gnuplot-nox)  # charla-bench and its peers
 
+deploy_pkgs=(ansible ansible-lint python3-boto3 debootstrap systemd-container openssh-client git)  # tests/deploy
+
 want=("${build_pkgs[@]}")
-[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}" "${deploy_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the suite as built for
-# use, then again under ThreadSanitizer and under AddressSanitizer+UBSan, then
-# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
-# Usage: tools/test.sh [plain|tsan|asan|fuzz ...]   (default: all of them)
+# use (with the bench's smoke run), the Ansible deployment against moto and a
+# systemd container, the suite again under ThreadSanitizer and under
+# AddressSanitizer+UBSan, then each libFuzzer target for a bounded time
+# (FUZZ_SECONDS, default 60).
+# Usage: tools/test.sh [plain|deploy|tsan|asan|fuzz ...]   (default: all of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh test
 
 jobs=$(nproc)
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(plain tsan asan fuzz)
+[ ${#stages[@]} -eq 0 ] && stages=(plain deploy tsan asan fuzz)
 
 run_suite() {  # name, build dir, cmake args...
   local name=$1 dir=$2
@@ -49,8 +51,13 @@ for stage in "${stages[@]}"; do
     asan)
       ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
         run_suite asan build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCHARLA_SANITIZE=address;undefined" ;;
+    deploy)
+      # Needs the plain build's clients: build them if the plain stage was not run first.
+      [ -x build/client/charla ] || run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON
+      echo "== deploy: ansible (moto + systemd container)" >&2
+      tests/deploy/run.sh build ;;
     fuzz) run_fuzz ;;
-    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, tsan, asan, fuzz)" >&2; exit 2 ;;
+    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "== all stages passed: ${stages[*]}" >&2

@@ -1,0 +1,337 @@
+#!/bin/bash
+# The deploy test: ansible/ end to end, offline, on this machine.
+#
+#   tests/deploy/run.sh [BUILD_DIR]
+#
+# BUILD_DIR (or $CHARLA_BUILD_DIR, default ./build) holds the host-built charla and
+# charla-monitor used as real clients. Needs root and these Debian packages: ansible
+# ansible-lint python3-boto3 debootstrap systemd-container openssh-client; and moto_server
+# on PATH. Installs nothing.
+#
+# 1. ansible-lint --profile production and --syntax-check of every playbook.
+# 2. The EC2 half against moto: the refusals (custom endpoint without an SSH override,
+#    SSH from 0.0.0.0/0), provisioning, a second run that creates nothing, destroy.
+# 3. The configure half against a booted Debian 12 container (systemd-nspawn, sshd on a
+#    free 127.0.0.1 port): site.yml provisions (moto) and configures (container), twice;
+#    deploy.yml alone with the inventory provisioning wrote. Then the unit, its user and
+#    capabilities, systemd-analyze, and real clients talking to the deployed broker.
+#
+# Talks to 127.0.0.1 only; moto's made-up public addresses are never contacted. Stops
+# what it started by PID, also on failure. CHARLA_DEPLOY_TEST_KEEP=1 keeps the work dir;
+# CHARLA_DEPLOY_TEST_CURVE=0 deploys without CURVE (only for a charla that lacks it).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$(cd "${1:-${CHARLA_BUILD_DIR:-$repo/build}}" && pwd)
+curve=${CHARLA_DEPLOY_TEST_CURVE:-1}
+name="charla-test"
+t0=$SECONDS
+passed=0
+failed=0
+
+say() { printf '[deploy %3ds] %s\n' $((SECONDS - t0)) "$*"; }
+pass() { passed=$((passed + 1)); say "ok   - $*"; }
+fail() { failed=$((failed + 1)); say "FAIL - $*"; }
+# check DESCRIPTION COMMAND...: one test; a failure is counted and the run goes on.
+check() {
+  local what=$1
+  shift
+  if "$@" >"$work/check.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/    /' "$work/check.out" | tail -20; fi
+}
+# must DESCRIPTION COMMAND...: a step the rest depends on; a failure ends the run.
+must() {
+  local what=$1
+  shift
+  if "$@" >"$work/check.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/    /' "$work/check.out" | tail -40; exit 1; fi
+}
+# wait_until SECONDS COMMAND...: polls COMMAND until it succeeds or the deadline passes.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# in_background DIR COMMAND...: runs a long command in DIR, in its own process group, so
+# that a signal to this script is handled at once (bash defers traps while a foreground
+# command runs) and cleanup can stop the command with all its children.
+in_background() {
+  local dir=$1 rc=0
+  shift
+  (cd "$dir" && exec setsid "$@") &
+  child_pid=$!
+  wait "$child_pid" || rc=$?
+  child_pid=''
+  return $rc
+}
+in_ansible() { (cd "$repo/ansible" && "$@"); }
+
+# --- what this needs ----------------------------------------------------------------
+for tool in ansible-playbook ansible-lint debootstrap systemd-nspawn moto_server ssh ssh-keygen git tar; do
+  command -v "$tool" >/dev/null || { echo "deploy test: $tool is missing (see ansible/README.md, Testing)" >&2; exit 1; }
+done
+/usr/bin/python3 -c 'import boto3, yaml' 2>/dev/null || { echo "deploy test: /usr/bin/python3 lacks boto3 (apt-get install python3-boto3)" >&2; exit 1; }
+[[ $(id -u) == 0 ]] || { echo "deploy test: must run as root (debootstrap, systemd-nspawn)" >&2; exit 1; }
+charla=$(find "$build" -maxdepth 3 -type f -name charla -perm -u+x | head -1)
+monitor=$(find "$build" -maxdepth 3 -type f -name charla-monitor -perm -u+x | head -1)
+[[ -n $charla && -n $monitor ]] || { echo "deploy test: no charla and charla-monitor under $build: build them first, or pass the build directory" >&2; exit 1; }
+if [[ $curve == 1 && $("$charla" --help 2>&1) != *--server-key* ]]; then
+  echo "deploy test: $charla has no --server-key (CURVE): build a charla with CURVE, or set CHARLA_DEPLOY_TEST_CURVE=0" >&2
+  exit 1
+fi
+
+work=$(mktemp -d /tmp/charla-deploy-test.XXXXXX)
+moto_pid='' nspawn_pid='' child_pid='' client_pids=() overlay=''
+
+# The script's own output, for cleanup: a signal may arrive while a function's output
+# is redirected to a log.
+exec {stdout}>&1 {stderr}>&2
+cleanup() {
+  local rc=$?
+  set +e
+  exec 1>&"$stdout" 2>&"$stderr"
+  [[ -n $child_pid ]] && kill -TERM -- "-$child_pid" 2>/dev/null
+  for pid in "${client_pids[@]}"; do kill "$pid" 2>/dev/null; done
+  # Ansible's persistent SSH connections to the container.
+  for socket in "$work"/cp/*; do
+    [[ -S $socket ]] && ssh -o ControlPath="$socket" -O exit charla-test >/dev/null 2>&1
+  done
+  if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+    # systemd-nspawn turns SIGTERM into an orderly shutdown of the container.
+    kill -TERM "$nspawn_pid"
+    wait_until 30 gone "$nspawn_pid" || kill -KILL "$nspawn_pid"
+    wait "$nspawn_pid" 2>/dev/null
+  fi
+  if [[ -n $moto_pid ]] && kill -0 "$moto_pid" 2>/dev/null; then
+    kill -TERM "$moto_pid"
+    wait_until 10 gone "$moto_pid" || kill -KILL "$moto_pid"
+    wait "$moto_pid" 2>/dev/null
+  fi
+  [[ -n $overlay ]] && umount "$overlay"
+  if ((rc != 0 && failed == 0)); then
+    fail "the test stopped early (exit status $rc)"
+  fi
+  if ((rc != 0 || failed > 0)); then
+    say "container console (last lines):"
+    tail -15 "$work/nspawn.log" 2>/dev/null | sed 's/^/    /'
+  fi
+  if [[ ${CHARLA_DEPLOY_TEST_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+  say "done in $((SECONDS - t0)) s"
+  echo "$passed passed, $failed failed"
+  ((rc == 0 && failed == 0)) || exit 1
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_ports() {
+  /usr/bin/python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+read -r moto_port ssh_port broker_port pub_port <<<"$(free_ports 4)"
+
+# Ansible on the system Python with fake credentials; no real AWS configuration is read.
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_CONFIG="$repo/ansible/ansible.cfg"
+# Task durations in the logs; SSH connections reused within a run, their sockets in $work.
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
+# Results as JSON: long lines (the printed connect commands) stay whole.
+export ANSIBLE_CALLBACK_RESULT_FORMAT=json
+export ANSIBLE_SSH_CONTROL_PATH_DIR="$work/cp"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_URL EC2_URL AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EC2
+
+ssh-keygen -q -t ed25519 -N '' -C charla-deploy-test -f "$work/id_ed25519"
+known_hosts=$work/known_hosts
+cat >"$work/vars.yml" <<EOF
+charla_ec2_name: $name
+charla_ec2_region: us-east-1
+charla_ec2_endpoint_url: http://127.0.0.1:$moto_port
+charla_ec2_ssh_host_override: 127.0.0.1
+charla_ec2_ssh_port: $ssh_port
+charla_ec2_ssh_user: deploy
+charla_ec2_ssh_cidr: 203.0.113.0/24
+charla_ec2_ssh_public_key_file: $work/id_ed25519.pub
+charla_ec2_ssh_common_args: -o UserKnownHostsFile=$known_hosts -o StrictHostKeyChecking=accept-new
+charla_ec2_ssh_timeout: 60
+charla_controller_dir: $work/local
+charla_broker_source_dir: $work/src
+charla_broker_bind: 127.0.0.1
+charla_broker_port: $broker_port
+charla_broker_pub_port: $pub_port
+charla_broker_curve: $([[ $curve == 1 ]] && echo true || echo false)
+# The container has the packages already; no apt-get update from the test.
+charla_broker_apt_cache_valid_time: 315360000
+EOF
+
+# The source to deploy, taken once from this checkout the way the play takes it (what git
+# lists), so that edits made in the checkout meanwhile do not change what later runs see.
+snapshot_source() {
+  mkdir -p "$work/src"
+  git -C "$repo" ls-files -z --cached --others --exclude-standard |
+    tar -C "$repo" --null --files-from=- --ignore-failed-read -cf - 2>/dev/null | tar -C "$work/src" -xf -
+  git -C "$work/src" init -q && git -C "$work/src" add -A
+}
+
+# play LOG PLAYBOOK ARGS...: runs a playbook from ansible/, with the test's variables.
+play() {
+  local log=$work/$1
+  shift
+  in_background "$repo/ansible" timeout --kill-after=10 900 ansible-playbook -e "@$work/vars.yml" "$@" </dev/null >"$log" 2>&1
+}
+# changed LOG HOST: the "changed" count in the play recap of LOG for HOST (sums over plays).
+changed() { awk -v h="$2" '$1 == h && $2 == ":" { for (i = 3; i <= NF; i++) if ($i ~ /^changed=/) { split($i, a, "="); n += a[2]; seen = 1 } } END { if (!seen) exit 1; print n }' "$1"; }
+# play_ok LOG: the playbook ended without a failed or unreachable host.
+play_ok() { grep -q 'PLAY RECAP' "$1" && ! grep -E '^\S+ +: ' "$1" | grep -qE 'failed=[1-9]|unreachable=[1-9]'; }
+show_tail() { tail -30 "$1" | sed 's/^/    /'; }
+run_play() {
+  local what=$1 log=$2
+  shift 2
+  if play "$log" "$@" && play_ok "$work/$log"; then pass "$what"; else fail "$what"; show_tail "$work/$log"; exit 1; fi
+}
+expect_refusal() {
+  local what=$1 log=$2 pattern=$3
+  shift 3
+  if ! play "$log" "$@" && grep -q -- "$pattern" "$work/$log"; then pass "$what"; else fail "$what"; show_tail "$work/$log"; fi
+}
+expect_changed() {
+  local what=$1 log=$2 host=$3 want=$4 got
+  got=$(changed "$work/$log" "$host" || echo none)
+  if [[ $want == some && $got =~ ^[0-9]+$ && $got -gt 0 ]] || [[ $got == "$want" ]]; then
+    pass "$what (changed=$got)"
+  else
+    fail "$what (changed=$got, expected $want)"
+    grep -E '^(changed|TASK)' "$work/$log" | grep -B1 '^changed' | sed 's/^/    /' | tail -20
+  fi
+}
+
+# --- 1. lint ------------------------------------------------------------------------
+# From inside the repository: ansible-lint skips files outside its project directory.
+must "ansible-lint --profile production" in_background "$repo/ansible" ansible-lint --offline --profile production --nocolor
+for playbook in site provision deploy destroy; do
+  check "syntax of $playbook.yml" in_ansible ansible-playbook --syntax-check "$playbook.yml"
+done
+
+must "a snapshot of the source to deploy" snapshot_source
+
+# --- 2. a fake EC2 --------------------------------------------------------------------
+MOTO_AMIS_PATH=$here/moto-amis.json moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$work/moto.log" 2>&1 &
+moto_pid=$!
+must "moto answers on 127.0.0.1:$moto_port" wait_until 30 /usr/bin/python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$moto_port/', timeout=2)"
+moto() { "$here/moto_check.py" "http://127.0.0.1:$moto_port" "$name" "$@"; }
+
+expect_refusal "provisioning refuses a custom endpoint without an SSH override" refuse-endpoint.log \
+  "is not AWS" provision.yml -e charla_ec2_ssh_host_override=
+expect_refusal "provisioning refuses SSH from 0.0.0.0/0" refuse-ssh.log \
+  "whole internet" provision.yml -e charla_ec2_ssh_cidr=0.0.0.0/0
+check "the refusals created nothing" moto empty
+
+# --- 3. the host: a booted Debian 12 container -----------------------------------------
+in_background "$here" ./rootfs.sh >"$work/rootfs.path" || { fail "a root filesystem"; exit 1; }
+rootfs=$(cat "$work/rootfs.path")
+pass "root filesystem $rootfs"
+mkdir -p "$work/upper" "$work/ovl" "$work/root"
+if mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$work/upper,workdir=$work/ovl" "$work/root" 2>/dev/null; then
+  overlay=$work/root
+else
+  cp -a "$rootfs/." "$work/root/"
+fi
+install -m 0600 -o "$(stat -c %u "$work/root/home/deploy")" -g "$(stat -c %g "$work/root/home/deploy")" \
+  "$work/id_ed25519.pub" "$work/root/home/deploy/.ssh/authorized_keys"
+cat >"$work/root/etc/ssh/sshd_config.d/charla-test.conf" <<EOF
+Port $ssh_port
+ListenAddress 127.0.0.1
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+UseDNS no
+EOF
+systemd-nspawn -D "$work/root" --register=no --keep-unit --boot --console=pipe --link-journal=no \
+  --resolv-conf=off --timezone=off --machine=charla-deploy-test </dev/null >"$work/nspawn.log" 2>&1 &
+nspawn_pid=$!
+ssh_to() {
+  ssh -n -i "$work/id_ed25519" -p "$ssh_port" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5 \
+    -o UserKnownHostsFile="$known_hosts" -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR deploy@127.0.0.1 "$@"
+}
+must "the container boots and its sshd answers" wait_until 90 ssh_to true
+system_up() { ssh_to systemctl is-system-running --wait | grep -qE '^(running|degraded)$'; }
+must "the container's systemd is up" wait_until 60 system_up
+
+# --- 4. site.yml: provision (moto) and configure (container) -----------------------------
+run_play "site.yml: provision and configure" site-1.log site.yml
+expect_changed "site.yml created the instance" site-1.log localhost some
+expect_changed "site.yml configured the host" site-1.log "$name" some
+newest=$(/usr/bin/python3 -c '
+import json, sys
+amis = [a for a in json.load(open(sys.argv[1])) if a["owner_id"] == "099720109477" and a["architecture"] == "x86_64"
+        and a["name"].startswith("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-")]
+print(max(amis, key=lambda a: a["creation_date"])["ami_id"])' "$here/moto-amis.json")
+check "one tagged t3.micro from the newest Ubuntu 24.04 image, with its key pair and security group" \
+  moto provisioned "$newest" 203.0.113.0/24 "$broker_port" "$pub_port"
+
+# --- 5. the deployed service -----------------------------------------------------------
+unit="charla-broker"
+active=$(ssh_to systemctl is-active "$unit" || true)
+check "the unit is active" test "$active" = active
+pid=$(ssh_to systemctl show -p MainPID --value "$unit" || true)
+user=$(ssh_to ps -o user= -p "$pid" || true)
+check "the broker runs as the system user charla" test "${user// /}" = charla
+status=$(ssh_to sudo cat "/proc/$pid/status" || true)
+powerless() {
+  grep -qE '^CapEff:\s+0+$' <<<"$status" && grep -qE '^CapPrm:\s+0+$' <<<"$status" &&
+    grep -qE '^CapBnd:\s+0+$' <<<"$status" && grep -qE '^NoNewPrivs:\s+1$' <<<"$status"
+}
+check "the broker has no capabilities (CapEff, CapPrm, CapBnd 0) and no way to gain any" powerless
+check "systemd-analyze verify accepts the unit" ssh_to sudo systemd-analyze verify "/etc/systemd/system/$unit.service"
+# systemd-analyze prints the exposure from 0.0 to 10.0 but takes --threshold in tenths
+# (a whole number from 0 to 100): "3 or lower" is --threshold=30.
+security=$(ssh_to sudo systemd-analyze security --no-pager --offline=true --threshold=30 "/etc/systemd/system/$unit.service" 2>&1) &&
+  threshold_ok=yes || threshold_ok=no
+exposure=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$security")
+check "systemd-analyze security --offline=true --threshold=30 passes" test "$threshold_ok" = yes
+check "the unit's exposure is 3.0 or lower (it is ${exposure:-unknown})" awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 3.0) }'
+port_open() { /usr/bin/python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 2).close()" "$1"; }
+check "the broker's ROUTER port $broker_port accepts connections" port_open "$broker_port"
+check "the broker's PUB port $pub_port accepts connections" port_open "$pub_port"
+if [[ $curve == 1 ]]; then
+  key=$work/local/$name/broker.public
+  check "the broker's public key came to the controller (40 Z85 characters)" grep -qE '^.{40}$' "$key"
+  secret=$(ssh_to "sudo stat -c '%U %a' /etc/charla/curve/broker.secret" || true)
+  check "the secret key is on the host, for root only" test "$secret" = "root 600"
+  check "no secret key on the controller" test -z "$(find "$work/local" -name '*secret*')"
+fi
+
+# --- 6. real clients on this machine against the deployed broker -------------------------
+source "$here/clients.sh"
+talk_to_broker
+
+# --- 7. idempotence ----------------------------------------------------------------------
+# Pinning an older image too: an existing instance must be kept whatever image is current.
+older=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["ami_id"])' "$here/moto-amis.json")
+run_play "site.yml again" site-2.log site.yml -e "charla_ec2_image_id=$older"
+expect_changed "a second provisioning changes nothing" site-2.log localhost 0
+expect_changed "a second configuration changes nothing" site-2.log "$name" 0
+check "still one instance" moto provisioned "$newest" 203.0.113.0/24 "$broker_port" "$pub_port"
+run_play "deploy.yml alone, with the inventory provisioning wrote" deploy.log deploy.yml -i "$work/local/inventory.yml"
+expect_changed "deploy.yml changes nothing" deploy.log "$name" 0
+
+# --- 8. an allow-list of client keys ----------------------------------------------------
+if [[ $curve == 1 ]]; then
+  mkdir -p "$work/allowed"
+  cp "$work/clients/alice-config/charla/client.pub" "$work/allowed/alice.pub"
+  run_play "deploy.yml allowing only alice's key" allow.log deploy.yml -i "$work/local/inventory.yml" \
+    -e "charla_broker_client_keys_dir=$work/allowed"
+  expect_changed "the allow-list is installed" allow.log "$name" some
+  check_allow_list
+fi
+
+# --- 9. destroy ----------------------------------------------------------------------
+run_play "destroy.yml" destroy-1.log destroy.yml
+check "nothing of the deployment is left in EC2" moto empty
+run_play "destroy.yml again" destroy-2.log destroy.yml
+expect_changed "a second destroy changes nothing" destroy-2.log localhost 0
