@@ -10,6 +10,21 @@ cd "$(dirname "$0")/.."
 tools/deps.sh test
 
 jobs=$(nproc)
+passed=0 failed=0
+count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed, M failed" from the deploy test)
+  local line
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1)
+  if [ -n "$line" ]; then
+    local total fail
+    fail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + total - fail)) failed=$((failed + fail))
+    return
+  fi
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+  [ -n "$line" ] && passed=$((passed + $(cut -d' ' -f1 <<<"$line"))) failed=$((failed + $(cut -d' ' -f3 <<<"$line")))
+  return 0
+}
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(plain deploy tsan asan fuzz)
 
@@ -20,7 +35,13 @@ run_suite() {  # name, build dir, cmake args...
   cmake -S . -B "$dir" -DCHARLA_BUILD_TESTS=ON -DCHARLA_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
   echo "== $name: test" >&2
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+  local log
+  log=$(mktemp)
+  local rc=0
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" 2>&1 | tee "$log" || rc=$?
+  count "$log"
+  rm -f "$log"
+  return "$rc"
 }
 
 run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, leak or report fails
@@ -55,9 +76,15 @@ for stage in "${stages[@]}"; do
       # Needs the plain build's clients: build them if the plain stage was not run first.
       [ -x build/client/charla ] || run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON
       echo "== deploy: ansible (moto + systemd container)" >&2
-      tests/deploy/run.sh build ;;
+      log=$(mktemp)
+      rc=0
+      tests/deploy/run.sh build 2>&1 | tee "$log" || rc=$?
+      count "$log"
+      rm -f "$log"
+      [ "$rc" -eq 0 ] || { echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed" >&2; exit "$rc"; } ;;
     fuzz) run_fuzz ;;
     *) echo "tools/test.sh: etapa desconocida '$stage' (plain, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "== all stages passed: ${stages[*]}" >&2
+echo "tests: $passed passed, $failed failed"
