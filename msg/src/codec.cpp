@@ -272,7 +272,9 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
     {"error",
      [](Reader& r) -> Message {
        Error e;
-       e.code = r.enumerated<ErrorCode>("code", error_code_from_wire);
+       // New codes do not change the version (docs/protocol.md 15): an unknown one is kept as "unknown".
+       const auto code = r.str("code");
+       e.code = error_code_from_wire(code).value_or(ErrorCode::unknown);
        e.text = r.str("text");
        e.re = r.str("re");
        return e;

@@ -28,7 +28,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 3> kStatuses{{
     {Status::inactivo, "INACTIVO"},
 }};
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 14> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
     {ErrorCode::bad_frame, "bad_frame"},
     {ErrorCode::bad_version, "bad_version"},
     {ErrorCode::unknown_type, "unknown_type"},
@@ -43,6 +43,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 14> kErrorCodes{{
     {ErrorCode::rate_limited, "rate_limited"},
     {ErrorCode::server_full, "server_full"},
     {ErrorCode::internal, "internal"},
+    {ErrorCode::unknown, "unknown"},
 }};
 
 constexpr std::array<std::pair<PresenceEvent, std::string_view>, 4> kEvents{{

@@ -41,6 +41,7 @@ enum class ErrorCode : std::uint8_t {
   rate_limited,    // too many messages: slow down
   server_full,     // the broker holds its maximum number of sessions
   internal,        // the broker failed; the request may be retried
+  unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
 std::optional<ErrorCode> error_code_from_wire(std::string_view s) noexcept;
