@@ -1,7 +1,6 @@
 #include "binaries.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <stdexcept>
 
 namespace charla::test {
@@ -16,11 +15,15 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_p
   proc_ = std::make_unique<Process>(argv, std::vector<std::string>{"NO_COLOR=1"});
   const auto line = proc_->wait_for_line("escuchando en", milliseconds(10000), true);
   if (!line) throw std::runtime_error("the broker did not start: " + proc_->err());
-  std::smatch m;
-  static const std::regex ports(R"(:(\d+) \(comandos\) y .*:(\d+) \(difusi)");
-  if (!std::regex_search(*line, m, ports)) throw std::runtime_error("unexpected start line: " + *line);
-  port_ = std::stoi(m[1]);
-  pub_port_ = std::stoi(m[2]);
+  // "... escuchando en 127.0.0.1:PORT (comandos) y 127.0.0.1:PUB (difusión), ..."
+  const auto port_before = [&](const std::string& marker) {
+    const auto end = line->find(marker);
+    const auto colon = end == std::string::npos ? end : line->rfind(':', end);
+    if (colon == std::string::npos) throw std::runtime_error("unexpected start line: " + *line);
+    return std::stoi(line->substr(colon + 1, end - colon - 1));
+  };
+  port_ = port_before(" (comandos)");
+  pub_port_ = port_before(" (difusi");
 }
 
 std::unique_ptr<Process> start_client(const std::string& name, const BrokerProcess& b,
