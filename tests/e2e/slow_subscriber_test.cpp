@@ -63,7 +63,9 @@ TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the brok
   }
   const long rss_after = rss_kb(broker.proc().pid());
   INFO("broker RSS before " << rss_before << " kB, after " << rss_after << " kB");
+#ifndef __SANITIZE_ADDRESS__  // ASan keeps freed buffers in quarantine (256 MB): RSS says nothing there
   CHECK(rss_after - rss_before < 64 * 1024);  // bounded by the high-water mark, not by the 30 MB sent
+#endif
 
   slow->signal(SIGCONT);
   const auto gap = slow->wait_for_line("se perdieron", milliseconds(15000));
