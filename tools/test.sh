@@ -13,7 +13,7 @@ jobs=$(nproc)
 passed=0 failed=0
 count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed, M failed" from the deploy test)
   local line
-  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1)
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1 || true)
   if [ -n "$line" ]; then
     local total fail
     fail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
@@ -21,7 +21,7 @@ count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed
     passed=$((passed + total - fail)) failed=$((failed + fail))
     return
   fi
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 || true)
   [ -n "$line" ] && passed=$((passed + $(cut -d' ' -f1 <<<"$line"))) failed=$((failed + $(cut -d' ' -f3 <<<"$line")))
   return 0
 }
