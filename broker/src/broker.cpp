@@ -39,7 +39,7 @@ std::uint64_t random_instance() {
 }  // namespace
 
 struct Broker::Impl {
-  explicit Impl(Config c) : ctx(1), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
+  explicit Impl(Config c) : ctx(c.io_threads), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
     if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
     if (!c.curve_secret.empty()) {
       if (c.allow_keys) zap = std::make_unique<ZapHandler>(ctx, *c.allow_keys);  // before any bind

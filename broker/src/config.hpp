@@ -16,6 +16,7 @@ struct Config {
   std::uint16_t port = 8082;      // ROUTER: commands and private messages; 0 = any free port
   std::uint16_t pub_port = 8083;  // PUB: broadcasts, presence, heartbeats; 0 = any free port
   std::size_t workers = 0;        // 0 = one per hardware thread
+  int io_threads = 1;             // libzmq's own I/O threads (the TCP side of both sockets)
   std::uint32_t idle_timeout_s = 60;
   std::uint32_t heartbeat_ms = 1000;
   std::uint32_t expiry_ms = 5000;

@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   app.add_option("-p,--port", cfg.port, "Puerto ROUTER (comandos); 0 = uno libre")->capture_default_str();
   app.add_option("--pub-port", cfg.pub_port, "Puerto PUB (difusión y presencia); 0 = uno libre")->capture_default_str();
   app.add_option("--workers", cfg.workers, "Hilos trabajadores (0 = uno por hilo de hardware)")->capture_default_str();
+  app.add_option("--io-threads", cfg.io_threads, "Hilos de E/S de ZeroMQ (el lado TCP de ambos sockets)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   app.add_option("--idle-timeout", cfg.idle_timeout_s, "Segundos sin actividad hasta INACTIVO (0 = nunca)")
       ->capture_default_str();
   app.add_option("--heartbeat-ms", cfg.heartbeat_ms, "Intervalo de latido en ms")

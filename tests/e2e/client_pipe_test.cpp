@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <string>
+#include <vector>
 
 using namespace charla::test;
 using std::chrono::milliseconds;
@@ -14,7 +16,10 @@ constexpr milliseconds kWait{5000};
 }
 
 TEST_CASE("a broadcast typed into one client's pipe reaches every client with the sender's name", "[e2e][pipe]") {
-  BrokerProcess broker;
+  // Also with more ZeroMQ I/O threads and more workers than this machine has cores.
+  const auto threads = GENERATE(std::vector<std::string>{},
+                                std::vector<std::string>{"--io-threads", "2", "--workers", "3"});
+  BrokerProcess broker(threads);
   auto ana = start_client("ana", broker);
   auto bob = start_client("bob", broker);
   auto eva = start_client("eva", broker);
