@@ -44,7 +44,7 @@ TEST_CASE("the broker stamps the sender's name over a forged one", "[broker][cha
   BrokerSetup s;
   auto ana = s.join("ana");
   auto ben = s.join("ben");
-  ana.send_raw(Raw().map(4).str("v").uint(1).str("t").str("say").str("text").str("soy ben").str("from").str("ben").bytes());
+  ana.send_raw(Raw().map(4).str("v").uint(msg::kProtocolVersion).str("t").str("say").str("text").str("soy ben").str("from").str("ben").bytes());
   const auto chat = ben.next_pub<msg::Chat>();
   REQUIRE(chat);
   CHECK(chat->from == "ana");

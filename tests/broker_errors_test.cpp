@@ -17,11 +17,11 @@ using msg::ErrorCode;
 
 namespace {
 
-// {"v": 1, "t": type, "id": id} and `more` entries written by `write`.
+// {"v": version, "t": type, "id": id} and `more` entries written by `write`.
 template <class F>
 std::string frame(std::string_view type, std::uint64_t id, std::uint32_t more, F&& write) {
   Raw r;
-  r.map(3 + more).str("v").uint(1).str("t").str(type).str("id").uint(id);
+  r.map(3 + more).str("v").uint(msg::kProtocolVersion).str("t").str(type).str("id").uint(id);
   write(r);
   return r.bytes();
 }
@@ -122,7 +122,7 @@ TEST_CASE("invalid UTF-8 is answered bad_utf8 and goes nowhere", "[broker][error
   BrokerSetup s;
   auto ana = s.join("ana");
   auto ben = s.join("ben");
-  ana.send_raw(Raw().map(3).str("v").uint(1).str("t").str("say").str("text").str("hola \xff\x1b[2J").bytes());
+  ana.send_raw(Raw().map(3).str("v").uint(msg::kProtocolVersion).str("t").str("say").str("text").str("hola \xff\x1b[2J").bytes());
   CHECK(ana.expect<msg::Error>().code == ErrorCode::bad_utf8);
   CHECK(ben.pub_quiet(any_chat));
 }
@@ -161,7 +161,7 @@ TEST_CASE("an unknown type is answered unknown_type", "[broker][errors]") {
   auto ana = s.join("ana");
   auto stranger = s.connect();
   for (auto* c : {&ana, &stranger}) {
-    c->send_raw(Raw().map(2).str("v").uint(1).str("t").str("shout").bytes());
+    c->send_raw(Raw().map(2).str("v").uint(msg::kProtocolVersion).str("t").str("shout").bytes());
     const auto e = c->expect<msg::Error>();
     CHECK(e.code == ErrorCode::unknown_type);
     CHECK(e.re.empty());
@@ -184,7 +184,7 @@ TEST_CASE("a type that only the broker sends is answered unknown_type", "[broker
   }
   CHECK(ana.pub_quiet(any_chat, 20ms));  // the chat sent to the broker was not published
   // Its fields are checked first: a welcome without them is a decoding error.
-  ana.send_raw(Raw().map(2).str("v").uint(1).str("t").str("welcome").bytes());
+  ana.send_raw(Raw().map(2).str("v").uint(msg::kProtocolVersion).str("t").str("welcome").bytes());
   const auto e = ana.expect<msg::Error>();
   CHECK(e.code == ErrorCode::bad_field);
   CHECK(e.re.empty());
@@ -241,13 +241,16 @@ TEST_CASE("a frame of another protocol version is answered bad_version", "[broke
   auto ana = s.join("ana");
   auto stranger = s.connect();
   for (auto* c : {&ana, &stranger}) {
-    c->send_raw(Raw().map(3).str("v").uint(2).str("t").str("hello").str("name").str("eva").bytes());
-    CHECK(c->expect<msg::Error>().code == ErrorCode::bad_version);
+    // A client of version 1, whose hello is otherwise valid in version 2 too.
+    c->send_raw(Raw().map(3).str("v").uint(1).str("t").str("hello").str("name").str("eva").bytes());
+    const auto e = c->expect<msg::Error>();
+    CHECK(e.code == ErrorCode::bad_version);
+    CHECK_THAT(e.text, Catch::Contains("versión de protocolo 1 no soportada"));
     c->send_raw(Raw().map(1).str("t").str("ping").bytes());  // no version at all
     CHECK(c->expect<msg::Error>().code == ErrorCode::bad_version);
   }
   ana.send(msg::Who{});
-  CHECK(ana.expect<msg::Users>().users.size() == 1);  // the version-2 hello joined no one
+  CHECK(ana.expect<msg::Users>().users.size() == 1);  // the version-1 hello joined no one
 }
 
 TEST_CASE("request ids are echoed in replies and errors", "[broker][errors]") {

@@ -14,6 +14,8 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace msg = charla::msg;
@@ -39,11 +41,11 @@ void check_round_trip(const msg::Message& m, std::uint64_t id) {
   CHECK(r.value().id == id);
 }
 
-// {"v": 1, "t": type} and `more` further entries, written by `write`.
+// {"v": version, "t": type} and `more` further entries, written by `write`.
 template <class F>
 std::string frame(std::string_view type, std::uint32_t more, F&& write) {
   Raw r;
-  r.map(2 + more).str("v").uint(1).str("t").str(type);
+  r.map(2 + more).str("v").uint(msg::kProtocolVersion).str("t").str(type);
   write(r);
   return r.bytes();
 }
@@ -77,13 +79,15 @@ std::vector<Malformed> malformed_frames() {
       {"deep nesting at the top", std::string(100000, '\x91') + '\x01', ErrorCode::bad_frame},
       // Version.
       {"no version", Raw().map(1).str("t").str("ping").bytes(), ErrorCode::bad_version},
-      {"version 2", Raw().map(2).str("v").uint(2).str("t").str("ping").bytes(), ErrorCode::bad_version},
+      {"version 1 (one-frame PUB came in 2)", Raw().map(2).str("v").uint(1).str("t").str("ping").bytes(),
+       ErrorCode::bad_version},
+      {"version 3", Raw().map(2).str("v").uint(3).str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"version 0", Raw().map(2).str("v").uint(0).str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"version as a string", Raw().map(2).str("v").str("1").str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"a negative version", Raw().map(2).str("v").sint(-1).str("t").str("ping").bytes(), ErrorCode::bad_version},
       // Type.
-      {"no type", Raw().map(1).str("v").uint(1).bytes(), ErrorCode::bad_field},
-      {"type as an integer", Raw().map(2).str("v").uint(1).str("t").uint(3).bytes(), ErrorCode::bad_field},
+      {"no type", Raw().map(1).str("v").uint(msg::kProtocolVersion).bytes(), ErrorCode::bad_field},
+      {"type as an integer", Raw().map(2).str("v").uint(msg::kProtocolVersion).str("t").uint(3).bytes(), ErrorCode::bad_field},
       {"an unknown type", frame("shout"), ErrorCode::unknown_type},
       {"an empty type", frame(""), ErrorCode::unknown_type},
       {"a type in capitals", frame("PING"), ErrorCode::unknown_type},
@@ -179,6 +183,58 @@ TEST_CASE("every message type survives encode then decode", "[codec]") {
   for (const auto& m : samples()) check_round_trip(m, id);
 }
 
+TEST_CASE("a published message is one frame holding its topic and then the body", "[codec][pub]") {
+  const std::vector<std::pair<msg::Message, std::string>> published{
+      {msg::Chat{7, "ana", "hola a todos", 1764000000456ull}, "chat"},
+      {msg::Presence{3, msg::PresenceEvent::status, "José", msg::Status::inactivo, "::1", 9, msg::Cause::idle},
+       "presence"},
+      {msg::Beat{3, 7, 0xDEADBEEFCAFEF00Dull}, "sys"},
+      {msg::Shutdown{"el servidor se está cerrando"}, "sys"},
+  };
+  for (const auto& [m, topic] : published) {
+    INFO("type " << msg::type_name(m));
+    CHECK(msg::topic_of(m) == topic);
+    const auto frame = msg::encode_published(m).to_string();
+    CHECK(frame == topic + msg::encode_to_string(m));  // the same body as on the ROUTER, after the topic
+    const auto r = msg::decode_published(frame.data(), frame.size());
+    REQUIRE(r);
+    CHECK(same(r.value().msg, m));
+  }
+  // The specification's example (docs/protocol.md 2.2): topic bytes, then a fixmap.
+  const auto beat = msg::encode_published(msg::Beat{1, 2, 3}).to_string();
+  CHECK(beat.substr(0, 4) == "sys\x85"s);
+  for (const auto& m : samples()) {
+    const bool is_published = std::holds_alternative<msg::Chat>(m) || std::holds_alternative<msg::Presence>(m) ||
+                              std::holds_alternative<msg::Beat>(m) || std::holds_alternative<msg::Shutdown>(m);
+    CHECK(msg::topic_of(m).empty() == !is_published);
+  }
+}
+
+TEST_CASE("a published frame without its topic or under the wrong one is refused", "[codec][pub]") {
+  const auto chat = msg::encode_to_string(msg::Chat{1, "ana", "x", 2});
+  const auto beat = msg::encode_to_string(msg::Beat{1, 2, 3});
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"an empty frame", ""},
+      {"a body without a topic", chat},
+      {"a topic without a body", "chat"},
+      {"an unknown topic", "news" + chat},
+      {"a topic in capitals", "CHAT" + chat},
+      {"a chat under presence", "presence" + chat},
+      {"a beat under chat", "chat" + beat},
+      {"a reply type under sys", "sys" + msg::encode_to_string(msg::Pong{})},
+      {"a truncated body", "chat" + chat.substr(0, chat.size() - 1)},
+      {"a body of version 1", "sys" + frame("beat", 3, [](Raw& r) {
+                                r.str("pseq").uint(1).str("cseq").uint(1).str("instance").uint(1);
+                              }).replace(3, 1, "\x01")},
+  };
+  for (const auto& [what, bytes] : bad) {
+    INFO(what);
+    const auto r = msg::decode_published(bytes.data(), bytes.size());
+    REQUIRE_FALSE(r);
+    CHECK_FALSE(r.error().detail.empty());
+  }
+}
+
 TEST_CASE("every enum value survives encode then decode", "[codec]") {
   for (auto s : {msg::Status::activo, msg::Status::ocupado, msg::Status::inactivo}) {
     check_round_trip(msg::SetStatus{s}, 0);
@@ -242,7 +298,7 @@ TEST_CASE("a header claiming four billion elements is refused at once", "[codec]
 
 TEST_CASE("a key that is not a string is ignored like an unknown key", "[codec]") {
   // docs/protocol.md 3.1: "with string keys (keys of other types are ignored)".
-  const auto bytes = Raw().map(3).uint(1).uint(1).str("v").uint(1).str("t").str("ping").bytes();
+  const auto bytes = Raw().map(3).uint(1).uint(1).str("v").uint(msg::kProtocolVersion).str("t").str("ping").bytes();
   const auto r = msg::decode(bytes);
   REQUIRE(r);
   CHECK(std::holds_alternative<msg::Ping>(r.value().msg));
@@ -260,13 +316,13 @@ TEST_CASE("unknown keys are ignored and a repeated key counts once", "[codec]") 
 }
 
 TEST_CASE("non-negative integers are accepted in any encoding", "[codec]") {
-  // v as int8 1, id as int64 5: signed encodings of non-negative values (3.1).
-  const auto bytes = "\x83\xa1v\xd0\x01\xa1t\xa4ping\xa2id\xd3\0\0\0\0\0\0\0\x05"s;
+  // v as int8 2, id as int64 5: signed encodings of non-negative values (3.1).
+  const auto bytes = "\x83\xa1v\xd0\x02\xa1t\xa4ping\xa2id\xd3\0\0\0\0\0\0\0\x05"s;
   const auto r = msg::decode(bytes);
   REQUIRE(r);
   CHECK(std::holds_alternative<msg::Ping>(r.value().msg));
   CHECK(r.value().id == 5);
-  CHECK(msg::decode(Raw().map(2).str("v").verbatim("\xcf\0\0\0\0\0\0\0\x01"s).str("t").str("who").bytes()));
+  CHECK(msg::decode(Raw().map(2).str("v").verbatim("\xcf\0\0\0\0\0\0\0\x02"s).str("t").str("who").bytes()));
 }
 
 // True when decode refuses the frame with that code.
@@ -317,9 +373,9 @@ TEST_CASE("the decoder's limits are those of the specification", "[codec]") {
 TEST_CASE("the encoder writes the bytes of the specification's example", "[codec]") {
   // docs/protocol.md 3.3.
   CHECK(msg::encode_to_string(msg::Say{"hola"}) ==
-        "\x83\xa1\x76\x01\xa1\x74\xa3\x73\x61\x79\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
+        "\x83\xa1\x76\x02\xa1\x74\xa3\x73\x61\x79\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
   CHECK(msg::encode_to_string(msg::Say{"hola"}, 7) ==
-        "\x84\xa1\x76\x01\xa1\x74\xa3\x73\x61\x79\xa2\x69\x64\x07\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
+        "\x84\xa1\x76\x02\xa1\x74\xa3\x73\x61\x79\xa2\x69\x64\x07\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
   const auto chat = msg::encode_to_string(msg::Chat{1, "ana", "x", 1700000000000ull});
   CHECK(chat.find("\xa2ts\xcf\x00\x00\x01\x8b\xcf\xe5\x68\x00"s) != std::string::npos);
 }

@@ -1,5 +1,7 @@
 #include "charla_monitor.hpp"
 
+#include <charla/msg/protocol.hpp>
+
 namespace charla::bench {
 
 Monitor::Monitor(CharlaSystem& sys, std::string prefix, OnEvent on_event, Clock::time_point deadline)
@@ -21,15 +23,13 @@ bool Monitor::wait_seen(std::uint64_t count, Clock::time_point deadline) {
 
 void Monitor::run() {
   auto& sub = *self_[0].sub;
-  zmq::message_t topic, body;
+  zmq::message_t frame;
   while (!stop_.load(std::memory_order_relaxed)) {
     zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(20));
     bool any = false;
-    while (sub.recv(topic, zmq::recv_flags::dontwait)) {
-      if (!topic.more()) continue;
-      (void)sub.recv(body);
-      const auto w = read_wire(body);
+    while (sub.recv(frame, zmq::recv_flags::dontwait)) {
+      const auto w = read_published(frame, charla::msg::kTopicPresence);
       if (!w.ok || w.type != "presence") continue;
       if (last_seq_ != 0 && w.seq > last_seq_ + 1) gaps_ += w.seq - last_seq_ - 1;
       last_seq_ = std::max(last_seq_, w.seq);

@@ -72,7 +72,7 @@ class CharlaFanout final : public FanoutClients {
     for (auto& m : mine) socks.push_back(&*m.sub);
     ZmqReady waiter(socks);
     std::vector<int> ready, again;
-    zmq::message_t topic, body;
+    zmq::message_t frame;
     auto next_sweep = Clock::now();
     while (!stop_.load(std::memory_order_relaxed)) {
       const auto now = Clock::now();
@@ -85,11 +85,8 @@ class CharlaFanout final : public FanoutClients {
       for (const int k : ready) {
         auto& sub = *mine[static_cast<std::size_t>(k)].sub;
         int j = 0;
-        for (; j < kMaxPerRound && sub.recv(topic, zmq::recv_flags::dontwait); ++j) {
-          if (!topic.more()) continue;
-          (void)sub.recv(body);
-          if (topic.to_string_view() != "chat") continue;
-          const auto w = read_wire(body);
+        for (; j < kMaxPerRound && sub.recv(frame, zmq::recv_flags::dontwait); ++j) {
+          const auto w = read_published(frame, msg::kTopicChat);
           if (w.ok && w.type == "chat") {
             tally_.on_payload(begin + k, w.text, now_ns());
           } else {

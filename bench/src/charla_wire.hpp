@@ -21,4 +21,11 @@ struct WireView {
 WireView read_wire(const void* data, std::size_t size) noexcept;
 inline WireView read_wire(const zmq::message_t& m) noexcept { return read_wire(m.data(), m.size()); }
 
+// One PUB frame: the topic's bytes, then the body. Not ok unless it is under `topic`.
+inline WireView read_published(const zmq::message_t& m, std::string_view topic) noexcept {
+  const auto frame = m.to_string_view();
+  if (m.more() || frame.substr(0, topic.size()) != topic) return {};
+  return read_wire(frame.data() + topic.size(), frame.size() - topic.size());
+}
+
 }  // namespace charla::bench

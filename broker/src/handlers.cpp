@@ -81,7 +81,7 @@ void on_hello(Request& r, msg::Hello& m) {
 void on_say(Request& r, msg::Say& m) {
   if (!text_ok(r, m.text, "say")) return;
   const auto seq = r.shared.chat_seq.fetch_add(1, std::memory_order_relaxed) + 1;
-  r.out.publish(Stream::chat, seq, msg::kTopicChat, msg::Chat{seq, r.session->name, std::move(m.text), wall_ms()});
+  r.out.publish(Stream::chat, seq, msg::Chat{seq, r.session->name, std::move(m.text), wall_ms()});
 }
 
 void on_whisper(Request& r, msg::Whisper& m) {
@@ -138,7 +138,7 @@ void Request::error(ErrorCode code, std::string text, std::string_view re) const
   out.reply(rid, msg::Error{code, std::move(text), std::string(re)}, id);
 }
 
-void Request::publish(const msg::Presence& p) const { out.publish(Stream::presence, p.seq, msg::kTopicPresence, p); }
+void Request::publish(const msg::Presence& p) const { out.publish(Stream::presence, p.seq, p); }
 
 void dispatch(Request& r, msg::Message& m) {
   const auto type = msg::type_name(m);
@@ -184,7 +184,7 @@ void expire_and_idle(Shared& shared, Outbox& out, LocalSessions& local, Clock::t
     if (now - s.last_heard > expiry) {
       const auto p = shared.registry.remove(s, msg::PresenceEvent::lost);
       spdlog::info("{} ({}) perdido: sin noticias en {} ms", s.name, s.ip, shared.cfg.expiry_ms);
-      out.publish(Stream::presence, p.seq, msg::kTopicPresence, p);
+      out.publish(Stream::presence, p.seq, p);
       it = local.erase(it);
       continue;
     }
@@ -192,7 +192,7 @@ void expire_and_idle(Shared& shared, Outbox& out, LocalSessions& local, Clock::t
       if (auto p = shared.registry.set_status(s, msg::Status::inactivo, msg::Cause::idle)) {
         s.idle_set = true;
         spdlog::info("{} ({}) inactivo tras {} s", s.name, s.ip, shared.cfg.idle_timeout_s);
-        out.publish(Stream::presence, p->seq, msg::kTopicPresence, *p);
+        out.publish(Stream::presence, p->seq, *p);
       }
     }
     ++it;

@@ -124,7 +124,7 @@ void IoLoop::to_worker(std::size_t i, Inbound&& in) {
 
 void IoLoop::from_worker(std::size_t i) {
   auto& link = links_[i];
-  zmq::message_t kind, a, b, c, d;
+  zmq::message_t kind, a, b, c;
   for (int k = 0; k < kBatch && link.recv(kind, zmq::recv_flags::dontwait); ++k) {
     const char tag = kind.size() == 1 ? *kind.data<char>() : '?';
     if (tag == 'R') {
@@ -134,12 +134,11 @@ void IoLoop::from_worker(std::size_t i) {
     } else if (tag == 'P') {
       (void)link.recv(a);  // stream
       (void)link.recv(b);  // seq
-      (void)link.recv(c);  // topic
-      (void)link.recv(d);  // body
+      (void)link.recv(c);  // topic + body
       std::uint64_t seq = 0;
       std::memcpy(&seq, b.data(), sizeof seq);
       auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
-      seqr.push(seq, std::move(c), std::move(d), [this](zmq::message_t& t, zmq::message_t& m) { publish(t, m); });
+      seqr.push(seq, std::move(c), [this](zmq::message_t& m) { publish(m); });
     } else if (tag == 'B') {
       // Asked for by a sync: soon, but at most one extra beat per 10 ms however many syncs come.
       next_beat_ = std::min(next_beat_, last_beat_ + std::chrono::milliseconds(10));
@@ -161,24 +160,19 @@ void IoLoop::send_to_client(zmq::message_t& rid, zmq::message_t& body) {
   }
 }
 
-void IoLoop::publish(zmq::message_t& topic, zmq::message_t& body) {
-  pub_.send(topic, zmq::send_flags::sndmore);
-  pub_.send(body, zmq::send_flags::none);
-}
+void IoLoop::publish(zmq::message_t& frame) { pub_.send(frame, zmq::send_flags::none); }
 
 void IoLoop::beat() {
   last_beat_ = Clock::now();
   next_beat_ = last_beat_ + std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
-  zmq::message_t topic(msg::kTopicSys.data(), msg::kTopicSys.size());
-  auto body = msg::encode(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
-  publish(topic, body);
+  auto frame = msg::encode_published(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
+  publish(frame);
 }
 
 void IoLoop::shutdown() {
   spdlog::info("cerrando: aviso a los clientes");
-  zmq::message_t topic(msg::kTopicSys.data(), msg::kTopicSys.size());
-  auto body = msg::encode(msg::Shutdown{"el servidor se está cerrando"});
-  publish(topic, body);
+  auto frame = msg::encode_published(msg::Shutdown{"el servidor se está cerrando"});
+  publish(frame);
   for (auto& link : links_) link.send(zmq::str_buffer("Q"), zmq::send_flags::none);
 }
 

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <utility>
 #include <vector>
 
 #include <zmq.hpp>
@@ -23,15 +22,15 @@ namespace charla::broker {
 class Sequencer {
  public:
   template <class Publish>
-  void push(std::uint64_t seq, zmq::message_t topic, zmq::message_t body, Publish&& publish) {
+  void push(std::uint64_t seq, zmq::message_t frame, Publish&& publish) {
     if (seq != next_) {
-      held_.emplace(seq, std::make_pair(std::move(topic), std::move(body)));
+      held_.emplace(seq, std::move(frame));
       return;
     }
-    publish(topic, body);
+    publish(frame);
     ++next_;
     while (!held_.empty() && held_.begin()->first == next_) {
-      publish(held_.begin()->second.first, held_.begin()->second.second);
+      publish(held_.begin()->second);
       held_.erase(held_.begin());
       ++next_;
     }
@@ -40,7 +39,7 @@ class Sequencer {
 
  private:
   std::uint64_t next_ = 1;
-  std::map<std::uint64_t, std::pair<zmq::message_t, zmq::message_t>> held_;
+  std::map<std::uint64_t, zmq::message_t> held_;
 };
 
 class IoLoop {
@@ -60,7 +59,7 @@ class IoLoop {
   bool try_send(std::size_t i, Inbound& in);
   void from_worker(std::size_t i);
   void send_to_client(zmq::message_t& rid, zmq::message_t& body);
-  void publish(zmq::message_t& topic, zmq::message_t& body);
+  void publish(zmq::message_t& frame);
   void beat();
 
   Shared& shared_;

@@ -4,7 +4,7 @@
 //   ["Q"]                         stop
 // Frames, worker -> I/O:
 //   ["R"][routing id][body]                    send body to that client (ROUTER)
-//   ["P"][stream][seq: 8 bytes][topic][body]   publish in sequence order (PUB)
+//   ["P"][stream][seq: 8 bytes][frame]   publish in sequence order (PUB; frame = topic + body)
 //   ["B"]                                      publish a heartbeat now
 #pragma once
 
@@ -37,13 +37,12 @@ class Outbox {
     link_.send(msg::encode(m, id), zmq::send_flags::none);
   }
 
-  void publish(Stream stream, std::uint64_t seq, std::string_view topic, const msg::Message& m) {
+  void publish(Stream stream, std::uint64_t seq, const msg::Message& m) {
     char s = static_cast<char>(stream);
     link_.send(zmq::buffer("P", 1), zmq::send_flags::sndmore);
     link_.send(zmq::buffer(&s, 1), zmq::send_flags::sndmore);
     link_.send(zmq::buffer(&seq, sizeof seq), zmq::send_flags::sndmore);
-    link_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    link_.send(msg::encode(m), zmq::send_flags::none);
+    link_.send(msg::encode_published(m), zmq::send_flags::none);
   }
 
   void beat() { link_.send(zmq::buffer("B", 1), zmq::send_flags::none); }

@@ -12,20 +12,18 @@ constexpr milliseconds kSyncEvery{50};
 constexpr milliseconds kMaxBackoff{5000};
 constexpr std::size_t kMaxPending = 1000;
 
-std::optional<msg::Decoded> read_one(zmq::socket_t& s, std::string* topic = nullptr) {
+// One message from the DEALER, or (published) one from the SUB.
+std::optional<msg::Decoded> read_one(zmq::socket_t& s, bool published = false) {
   zmq::message_t frame;
   if (!s.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
-  if (topic != nullptr) {
-    *topic = frame.to_string();
-    if (!frame.more()) return msg::Decoded{msg::Error{msg::ErrorCode::bad_frame, "frame suelto", ""}, 0};
-    (void)s.recv(frame);
-  }
-  while (frame.more()) {  // never from a charla broker; drain rather than desynchronise
+  if (frame.more()) {  // never from a charla broker; drain rather than desynchronise
     zmq::message_t extra;
-    (void)s.recv(extra);
-    if (!extra.more()) break;
+    do {
+      (void)s.recv(extra);
+    } while (extra.more());
+    return msg::Decoded{msg::Error{msg::ErrorCode::bad_frame, "mensaje del servidor de varios frames", ""}, 0};
   }
-  auto d = msg::decode(frame.data(), frame.size());
+  auto d = published ? msg::decode_published(frame.data(), frame.size()) : msg::decode(frame.data(), frame.size());
   if (!d) return msg::Decoded{msg::Error{d.error().code, "mensaje inválido del servidor: " + d.error().detail, ""}, 0};
   return std::move(d.value());
 }
@@ -230,9 +228,8 @@ void Connection::on_dealer(std::deque<Event>& out) {
 }
 
 void Connection::on_sub(std::deque<Event>& out) {
-  std::string topic;
   while (sub_) {
-    auto d = read_one(*sub_, &topic);
+    auto d = read_one(*sub_, /*published=*/true);
     if (!d) return;
     last_recv_ = Clock::now();
     sub_live_ = true;

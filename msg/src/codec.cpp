@@ -352,12 +352,43 @@ DecodeResult decode(const void* data, std::size_t size) noexcept {
   }
 }
 
+DecodeResult decode_published(const void* data, std::size_t size) noexcept {
+  const std::string_view frame(static_cast<const char*>(data), size);
+  for (const auto topic : {kTopicChat, kTopicPresence, kTopicSys}) {
+    if (frame.substr(0, topic.size()) != topic) continue;
+    auto d = decode(frame.substr(topic.size()));
+    if (d && topic_of(d.value().msg) != topic) {
+      return DecodeError{ErrorCode::bad_frame, "'" + std::string(type_name(d.value().msg)) +
+                                                   "' publicado con el tema '" + std::string(topic) + "'"};
+    }
+    return d;
+  }
+  return DecodeError{ErrorCode::bad_frame, "mensaje publicado sin un tema conocido"};
+}
+
+namespace {
+
+// Hands the buffer to ZeroMQ: no copy; ZeroMQ frees it with std::free.
+zmq::message_t to_message(msgpack::sbuffer& buf) {
+  const auto size = buf.size();
+  return zmq::message_t(buf.release(), size, [](void* p, void*) { std::free(p); }, nullptr);
+}
+
+}  // namespace
+
 zmq::message_t encode(const Message& m, std::uint64_t id) {
   msgpack::sbuffer buf(128);
   write_fields(buf, m, id);
-  const auto size = buf.size();
-  // Hand the buffer to ZeroMQ: no copy; ZeroMQ frees it with std::free.
-  return zmq::message_t(buf.release(), size, [](void* p, void*) { std::free(p); }, nullptr);
+  return to_message(buf);
+}
+
+zmq::message_t encode_published(const Message& m) {
+  const auto topic = topic_of(m);
+  assert(!topic.empty() && "only chat, presence, beat and shutdown are published");
+  msgpack::sbuffer buf(128 + topic.size());
+  buf.write(topic.data(), topic.size());
+  write_fields(buf, m, 0);
+  return to_message(buf);
 }
 
 std::string encode_to_string(const Message& m, std::uint64_t id) {

@@ -77,6 +77,13 @@ std::string_view to_string(Cause c) noexcept { return name_of(kCauses, c); }
 std::optional<PresenceEvent> presence_event_from_wire(std::string_view s) noexcept { return lookup(kEvents, s); }
 std::optional<Cause> cause_from_wire(std::string_view s) noexcept { return lookup(kCauses, s); }
 
+std::string_view topic_of(const Message& m) noexcept {
+  if (std::holds_alternative<Chat>(m)) return kTopicChat;
+  if (std::holds_alternative<Presence>(m)) return kTopicPresence;
+  if (std::holds_alternative<Beat>(m) || std::holds_alternative<Shutdown>(m)) return kTopicSys;
+  return {};
+}
+
 std::string_view type_name(const Message& m) noexcept { return kTypeNames[m.index()]; }
 
 std::string_view type_name_at(std::size_t index) noexcept { return kTypeNames[index]; }

@@ -44,8 +44,17 @@ class DecodeResult {
 DecodeResult decode(const void* data, std::size_t size) noexcept;
 inline DecodeResult decode(std::string_view bytes) noexcept { return decode(bytes.data(), bytes.size()); }
 
+// Decodes one PUB frame: a known topic, then a body as decode() checks it, whose
+// type is published under that topic. The topic is not part of Decoded: it
+// follows from the type (topic_of).
+DecodeResult decode_published(const void* data, std::size_t size) noexcept;
+
 // Encodes into a ZeroMQ message without an extra copy. id 0 means "no id".
 zmq::message_t encode(const Message& m, std::uint64_t id = 0);
 std::string encode_to_string(const Message& m, std::uint64_t id = 0);
+
+// Encodes a chat, presence, beat or shutdown as the one frame the PUB socket
+// sends: topic_of(m), then the body. Encoded once, whatever the subscribers.
+zmq::message_t encode_published(const Message& m);
 
 }  // namespace charla::msg

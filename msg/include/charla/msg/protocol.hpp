@@ -1,4 +1,4 @@
-// charla protocol, version 1: the message types as plain values.
+// charla protocol, version 2: the message types as plain values.
 // docs/protocol.md is the specification; this header mirrors it one to one.
 #pragma once
 
@@ -11,9 +11,10 @@
 
 namespace charla::msg {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;
 
-// PUB topics (first frame of every message on the PUB socket).
+// PUB topics. A published message is one frame: the topic's bytes, then the
+// msgpack map (no topic is a prefix of another, and a map never starts with a letter).
 inline constexpr std::string_view kTopicChat = "chat";
 inline constexpr std::string_view kTopicPresence = "presence";
 inline constexpr std::string_view kTopicSys = "sys";
@@ -118,6 +119,9 @@ struct Shutdown { std::string text; };
 using Message = std::variant<Hello, Say, Whisper, Who, Info, SetStatus, Ping, Sync, Bye, Watch,  //
                              Welcome, Users, UserInfo, Private, Ok, Pong, Error,           //
                              Chat, Presence, Beat, Shutdown>;
+
+// The PUB topic a message is published under; empty for types that are never published.
+std::string_view topic_of(const Message& m) noexcept;
 
 // The wire name ("t") of a message type.
 std::string_view type_name(const Message& m) noexcept;
