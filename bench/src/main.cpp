@@ -64,7 +64,7 @@ Sizes smoke_sizes() {
 struct Args {
   bool smoke = false;
   std::string connect;  // HOST:PORT of a running charla-broker
-  std::vector<std::string> systems{"charla", "nats-server", "mosquitto", "raw-zmq"};
+  std::vector<std::string> systems{"charla", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"};
   std::vector<std::string> workloads{"F", "Fp", "D", "C", "P"};
   std::string broker = CHARLA_BENCH_BROKER;
   std::vector<std::string> broker_args;
@@ -113,14 +113,14 @@ class Runner {
       if (has(a_.workloads, "D")) add(failed_row(name, "D", 2, e.what()));
       return;
     }
-    if (has(a_.workloads, "F")) {
+    if (has(a_.workloads, "F") && sys->has_fanout()) {
       for (int n : s_.fanout_n) {
         attempt(name, "F", n, [&] {
           return run_fanout(*sys, {n, s_.fanout_deliveries / static_cast<std::uint64_t>(n), 0, s_.row_budget});
         });
       }
     }
-    if (has(a_.workloads, "Fp")) {
+    if (has(a_.workloads, "Fp") && sys->has_fanout()) {
       for (int n : s_.fanout_n) {
         const double per_s = s_.paced_deliveries_per_s / n;
         const auto m = static_cast<std::uint64_t>(per_s * s_.paced_seconds);
@@ -165,6 +165,7 @@ class Runner {
     if (name == "charla") return std::make_unique<CharlaSystem>(charla_options(), a_.clients);
     if (name == "nats-server") return make_nats(a_.clients, work_);
     if (name == "mosquitto") return make_mqtt(a_.clients, work_);
+    if (name == "zmq-relay") return make_zmqrelay(a_.clients);
     return make_rawzmq(a_.clients);
   }
 
@@ -239,7 +240,7 @@ void define_options(CLI::App& app, Args& a, HoldSpec& hold, std::string& hold_at
   app.add_flag("--smoke", a.smoke, "Tiny sizes, a few seconds (for CI); results go to a temporary directory");
   app.add_option("--connect", a.connect, "Measure this running charla-broker (HOST:PORT of its ROUTER) instead of starting one");
   app.add_option("--systems", a.systems, "Systems to run")->delimiter(',')->capture_default_str()
-      ->check(CLI::IsMember({"charla", "nats-server", "mosquitto", "raw-zmq"}));
+      ->check(CLI::IsMember({"charla", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"}));
   app.add_option("--workloads", a.workloads, "Workloads to run")->delimiter(',')->capture_default_str()
       ->check(CLI::IsMember({"F", "Fp", "D", "C", "P"}));
   app.add_option("--broker", a.broker, "The charla-broker binary")->capture_default_str();

@@ -16,7 +16,7 @@
 namespace charla::bench {
 namespace {
 
-const std::vector<std::string> kPeers = {"nats-server", "mosquitto", "raw-zmq"};
+const std::vector<std::string> kPeers = {"nats-server", "mosquitto", "raw-zmq", "zmq-relay"};
 
 std::string num(double v, int decimals) {
   if (v < 0) return "-";
@@ -115,6 +115,12 @@ std::vector<std::string> targets(const std::vector<Row>& rows) {
   if (cd && md) {
     out.push_back("D: charla/mosquitto round trips/s = " + ratio(cd->rate, md->rate) + " (target >= 1): " + verdict(cd->rate >= md->rate));
     out.push_back("D: charla/mosquitto p99 = " + ratio(cd->lat.p99_us, md->lat.p99_us) + " (target <= 1): " + verdict(cd->lat.p99_us <= md->lat.p99_us));
+  }
+  // Not a target: the floor for any broker with ZeroMQ on both sides of the hop, and charla's distance from it.
+  if (const Row* rd = find(rows, "zmq-relay", "D", 2); cd && rd) {
+    out.push_back("D: charla/zmq-relay round trips/s = " + ratio(cd->rate, rd->rate) +
+                  " (information, not a target: zmq-relay is a ZeroMQ relay doing no work" +
+                  (md ? "; mosquitto/zmq-relay = " + ratio(md->rate, rd->rate) : std::string()) + ")");
   }
   for (const auto& r : rows) {
     if (r.system != "charla" || r.failed) continue;

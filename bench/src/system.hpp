@@ -43,6 +43,8 @@ class System {
   virtual ~System() = default;
   virtual std::string name() const = 0;
   virtual pid_t server_pid() const { return -1; }  // -1: no server, or not ours
+  // False for a reference that only relays private messages: it has no F or Fp rows.
+  virtual bool has_fanout() const { return true; }
   // `paced`: the publisher will send at a set rate, so it should favour latency over batching.
   virtual std::unique_ptr<FanoutClients> fanout(int subscribers, bool paced, Tally& tally,
                                                 Clock::time_point deadline) = 0;
