@@ -196,9 +196,10 @@ TEST_CASE("a published message is one frame holding its topic and then the body"
     CHECK(msg::topic_of(m) == topic);
     const auto frame = msg::encode_published(m).to_string();
     CHECK(frame == topic + msg::encode_to_string(m));  // the same body as on the ROUTER, after the topic
-    const auto r = msg::decode_published(frame.data(), frame.size());
+    auto r = msg::decode_published(frame.data(), frame.size());
     REQUIRE(r);
-    CHECK(same(r.value().msg, m));
+    REQUIRE(r.messages().size() == 1);
+    CHECK(same(r.messages()[0], m));
   }
   // The specification's example (docs/protocol.md 2.2): topic bytes, then a fixmap.
   const auto beat = msg::encode_published(msg::Beat{1, 2, 3}).to_string();
@@ -208,6 +209,26 @@ TEST_CASE("a published message is one frame holding its topic and then the body"
                               std::holds_alternative<msg::Beat>(m) || std::holds_alternative<msg::Shutdown>(m);
     CHECK(msg::topic_of(m).empty() == !is_published);
   }
+}
+
+TEST_CASE("a published frame may carry several messages of its topic, in order", "[codec][pub]") {
+  std::vector<msg::Message> chats;
+  std::string frame(msg::kTopicChat);
+  for (std::uint64_t seq = 1; seq <= 40; ++seq) {
+    chats.push_back(msg::Chat{seq, "ana", std::string(seq, 'x'), 1764000000000ull + seq});
+    frame += msg::encode_to_string(chats.back());
+  }
+  auto r = msg::decode_published(frame.data(), frame.size());
+  REQUIRE(r);
+  REQUIRE(r.messages().size() == chats.size());
+  for (std::size_t i = 0; i < chats.size(); ++i) CHECK(same(r.messages()[i], chats[i]));
+
+  const auto beat = msg::encode_to_string(msg::Beat{1, 2, 3});
+  const auto bye = msg::encode_to_string(msg::Shutdown{"adiós"});
+  auto sys = msg::decode_published(("sys" + beat + bye).data(), 3 + beat.size() + bye.size());
+  REQUIRE(sys);
+  REQUIRE(sys.messages().size() == 2);
+  CHECK(std::holds_alternative<msg::Shutdown>(sys.messages()[1]));
 }
 
 TEST_CASE("a published frame without its topic or under the wrong one is refused", "[codec][pub]") {
@@ -223,6 +244,10 @@ TEST_CASE("a published frame without its topic or under the wrong one is refused
       {"a beat under chat", "chat" + beat},
       {"a reply type under sys", "sys" + msg::encode_to_string(msg::Pong{})},
       {"a truncated body", "chat" + chat.substr(0, chat.size() - 1)},
+      {"a good body, then a truncated one", "chat" + chat + chat.substr(0, chat.size() - 1)},
+      {"a good body, then one of another topic", "chat" + chat + beat},
+      {"a good body, then a trailing byte", "chat" + chat + '\0'},
+      {"a good body, then one that is not a map", "chat" + chat + Raw().str("chat").bytes()},
       {"a body of version 1", "sys" + frame("beat", 3, [](Raw& r) {
                                 r.str("pseq").uint(1).str("cseq").uint(1).str("instance").uint(1);
                               }).replace(3, 1, "\x01")},

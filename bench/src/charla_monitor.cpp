@@ -29,14 +29,15 @@ void Monitor::run() {
     zmq::poll(&item, 1, std::chrono::milliseconds(20));
     bool any = false;
     while (sub.recv(frame, zmq::recv_flags::dontwait)) {
-      const auto w = read_published(frame, charla::msg::kTopicPresence);
-      if (!w.ok || w.type != "presence") continue;
-      if (last_seq_ != 0 && w.seq > last_seq_ + 1) gaps_ += w.seq - last_seq_ - 1;
-      last_seq_ = std::max(last_seq_, w.seq);
-      if (w.user.substr(0, prefix_.size()) != prefix_) continue;
-      if (!on_event_(w, now_ns())) continue;
-      ++seen_;
-      any = true;
+      (void)read_published(frame, charla::msg::kTopicPresence, [&](const WireView& w) {
+        if (w.type != "presence") return;
+        if (last_seq_ != 0 && w.seq > last_seq_ + 1) gaps_ += w.seq - last_seq_ - 1;
+        last_seq_ = std::max(last_seq_, w.seq);
+        if (w.user.substr(0, prefix_.size()) != prefix_) return;
+        if (!on_event_(w, now_ns())) return;
+        ++seen_;
+        any = true;
+      });
     }
     if (any) {
       std::lock_guard lock(mu_);

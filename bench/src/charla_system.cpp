@@ -86,12 +86,15 @@ class CharlaFanout final : public FanoutClients {
         auto& sub = *mine[static_cast<std::size_t>(k)].sub;
         int j = 0;
         for (; j < kMaxPerRound && sub.recv(frame, zmq::recv_flags::dontwait); ++j) {
-          const auto w = read_published(frame, msg::kTopicChat);
-          if (w.ok && w.type == "chat") {
-            tally_.on_payload(begin + k, w.text, now_ns());
-          } else {
-            tally_.on_garbage(begin + k);
-          }
+          const auto t = now_ns();
+          const bool read = read_published(frame, msg::kTopicChat, [&](const WireView& w) {
+            if (w.type == "chat") {
+              tally_.on_payload(begin + k, w.text, t);
+            } else {
+              tally_.on_garbage(begin + k);
+            }
+          });
+          if (!read) tally_.on_garbage(begin + k);
         }
         if (j == kMaxPerRound) again.push_back(k);  // more waiting: take it next round
       }

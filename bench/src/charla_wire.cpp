@@ -59,12 +59,18 @@ class Picker : public msgpack::null_visitor {
 }  // namespace
 
 WireView read_wire(const void* data, std::size_t size) noexcept {
+  std::size_t off = 0;
+  auto v = read_wire_at(data, size, off);
+  v.ok = v.ok && off == size;
+  return v;
+}
+
+WireView read_wire_at(const void* data, std::size_t size, std::size_t& off) noexcept {
   WireView v;
   try {
     Picker p(v);
-    std::size_t off = 0;
     const bool parsed = msgpack::parse(static_cast<const char*>(data), size, off, p);
-    v.ok = parsed && p.good() && off == size;
+    v.ok = parsed && p.good();
   } catch (...) {
     v.ok = false;
   }

@@ -19,13 +19,23 @@ struct WireView {
 };
 
 WireView read_wire(const void* data, std::size_t size) noexcept;
+// One map starting at `off`, which it moves past the map (for frames holding several).
+WireView read_wire_at(const void* data, std::size_t size, std::size_t& off) noexcept;
 inline WireView read_wire(const zmq::message_t& m) noexcept { return read_wire(m.data(), m.size()); }
 
-// One PUB frame: the topic's bytes, then the body. Not ok unless it is under `topic`.
-inline WireView read_published(const zmq::message_t& m, std::string_view topic) noexcept {
+// Every body of one PUB frame (the topic's bytes, then one or more bodies), to
+// on_body(const WireView&); false if the frame is not under `topic` or a body is unreadable.
+template <class OnBody>
+bool read_published(const zmq::message_t& m, std::string_view topic, OnBody&& on_body) {
   const auto frame = m.to_string_view();
-  if (m.more() || frame.substr(0, topic.size()) != topic) return {};
-  return read_wire(frame.data() + topic.size(), frame.size() - topic.size());
+  if (m.more() || frame.size() <= topic.size() || frame.substr(0, topic.size()) != topic) return false;
+  std::size_t off = topic.size();
+  while (off < frame.size()) {
+    const auto w = read_wire_at(frame.data(), frame.size(), off);
+    if (!w.ok) return false;
+    on_body(w);
+  }
+  return true;
 }
 
 }  // namespace charla::bench

@@ -15,6 +15,10 @@ namespace charla::broker {
 namespace {
 
 constexpr int kBatch = 512;  // messages taken from one socket before polling again
+// Publications waiting in one loop turn leave as one frame up to this size: each
+// frame costs ZeroMQ a write into every subscriber's pipe, whatever its size (the
+// size of ZeroMQ's own write batch; a larger message still leaves alone).
+constexpr std::size_t kMaxPublishedFrame = 8192;
 
 std::string peer_address(zmq::message_t& m) {
   try {
@@ -69,6 +73,7 @@ void IoLoop::run() {
         if (q.empty()) --backlogged_;
       }
     }
+    flush_published();
     if (items[0].revents & ZMQ_POLLIN) from_clients();
     if (Clock::now() >= next_beat_) beat();
   }
@@ -138,7 +143,8 @@ void IoLoop::from_worker(std::size_t i) {
       std::uint64_t seq = 0;
       std::memcpy(&seq, b.data(), sizeof seq);
       auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
-      seqr.push(seq, std::move(c), [this](zmq::message_t& m) { publish(m); });
+      const auto topic = *a.data<char>() == static_cast<char>(Stream::chat) ? msg::kTopicChat : msg::kTopicPresence;
+      seqr.push(seq, std::move(c), [&](zmq::message_t& m) { publish(m, topic.size()); });
     } else if (tag == 'B') {
       // Asked for by a sync: soon, but at most one extra beat per 10 ms however many syncs come.
       next_beat_ = std::min(next_beat_, last_beat_ + std::chrono::milliseconds(10));
@@ -160,19 +166,48 @@ void IoLoop::send_to_client(zmq::message_t& rid, zmq::message_t& body) {
   }
 }
 
-void IoLoop::publish(zmq::message_t& frame) { pub_.send(frame, zmq::send_flags::none); }
+// Holds a publication until the end of the loop turn (flush_published), so that
+// a burst under one topic leaves as one frame: the topic once, then each body.
+void IoLoop::publish(zmq::message_t& frame, std::size_t topic_size) {
+  const std::string_view f(frame.data<char>(), frame.size());
+  if (pending_ > 0) {
+    const std::string_view topic(pending_ == 1 ? first_.data<char>() : batch_.data(), topic_size_);
+    const std::size_t bytes = pending_ == 1 ? first_.size() : batch_.size();
+    if (f.substr(0, topic_size) != topic || bytes + f.size() - topic_size > kMaxPublishedFrame) flush_published();
+  }
+  if (pending_ == 0) {
+    first_ = std::move(frame);
+    topic_size_ = topic_size;
+  } else {
+    if (pending_ == 1) batch_.assign(first_.data<char>(), first_.size());
+    batch_.append(f.substr(topic_size));
+  }
+  ++pending_;
+}
+
+void IoLoop::flush_published() {
+  if (pending_ == 0) return;
+  if (pending_ == 1) {
+    pub_.send(first_, zmq::send_flags::none);
+  } else {
+    pub_.send(zmq::buffer(batch_), zmq::send_flags::none);
+  }
+  pending_ = 0;
+}
 
 void IoLoop::beat() {
   last_beat_ = Clock::now();
   next_beat_ = last_beat_ + std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
   auto frame = msg::encode_published(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
-  publish(frame);
+  publish(frame, msg::kTopicSys.size());
+  flush_published();
 }
 
 void IoLoop::shutdown() {
   spdlog::info("cerrando: aviso a los clientes");
   auto frame = msg::encode_published(msg::Shutdown{"el servidor se está cerrando"});
-  publish(frame);
+  publish(frame, msg::kTopicSys.size());
+  flush_published();
   for (auto& link : links_) link.send(zmq::str_buffer("Q"), zmq::send_flags::none);
 }
 

@@ -1,7 +1,7 @@
 // The I/O thread: owns the ROUTER and PUB sockets and one inproc PAIR per
 // worker. It never decodes and never blocks: it routes clients' frames to the
 // worker that owns the client, sends workers' replies out of the ROUTER, and
-// publishes in sequence order.
+// publishes in sequence order, a burst under one topic as one frame.
 #pragma once
 
 #include "clock.hpp"
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <string>
 #include <vector>
 
 #include <zmq.hpp>
@@ -59,7 +60,8 @@ class IoLoop {
   bool try_send(std::size_t i, Inbound& in);
   void from_worker(std::size_t i);
   void send_to_client(zmq::message_t& rid, zmq::message_t& body);
-  void publish(zmq::message_t& frame);
+  void publish(zmq::message_t& frame, std::size_t topic_size);
+  void flush_published();
   void beat();
 
   Shared& shared_;
@@ -72,6 +74,10 @@ class IoLoop {
   std::size_t backlogged_ = 0;                // workers with a backlog
   Sequencer chat_, presence_;
   std::uint64_t dropped_ = 0;
+  // Publications not sent yet: consecutive ones under one topic leave as one frame.
+  zmq::message_t first_;     // the first, as the worker encoded it
+  std::string batch_;        // from the second on: the topic once, then every body
+  std::size_t topic_size_ = 0, pending_ = 0;
   Clock::time_point last_beat_{}, next_beat_{};
 };
 

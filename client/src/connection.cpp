@@ -12,18 +12,33 @@ constexpr milliseconds kSyncEvery{50};
 constexpr milliseconds kMaxBackoff{5000};
 constexpr std::size_t kMaxPending = 1000;
 
-// One message from the DEALER, or (published) one from the SUB.
-std::optional<msg::Decoded> read_one(zmq::socket_t& s, bool published = false) {
+enum class Frame { none, one, several };
+
+// Takes the next message waiting on s. A message of several frames (never from
+// a charla broker) is drained whole rather than left to desynchronise the socket.
+Frame recv_frame(zmq::socket_t& s, zmq::message_t& frame) {
+  if (!s.recv(frame, zmq::recv_flags::dontwait)) return Frame::none;
+  if (!frame.more()) return Frame::one;
+  zmq::message_t extra;
+  do {
+    (void)s.recv(extra);
+  } while (extra.more());
+  return Frame::several;
+}
+
+msg::Error bad_frame(const std::string& detail) {
+  return msg::Error{msg::ErrorCode::bad_frame, "mensaje inválido del servidor: " + detail, ""};
+}
+
+// The next message from the DEALER; a malformed one becomes an error.
+std::optional<msg::Decoded> read_one(zmq::socket_t& s) {
   zmq::message_t frame;
-  if (!s.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
-  if (frame.more()) {  // never from a charla broker; drain rather than desynchronise
-    zmq::message_t extra;
-    do {
-      (void)s.recv(extra);
-    } while (extra.more());
-    return msg::Decoded{msg::Error{msg::ErrorCode::bad_frame, "mensaje del servidor de varios frames", ""}, 0};
+  switch (recv_frame(s, frame)) {
+    case Frame::none: return std::nullopt;
+    case Frame::several: return msg::Decoded{bad_frame("varios frames en un mensaje"), 0};
+    case Frame::one: break;
   }
-  auto d = published ? msg::decode_published(frame.data(), frame.size()) : msg::decode(frame.data(), frame.size());
+  auto d = msg::decode(frame.data(), frame.size());
   if (!d) return msg::Decoded{msg::Error{d.error().code, "mensaje inválido del servidor: " + d.error().detail, ""}, 0};
   return std::move(d.value());
 }
@@ -228,29 +243,50 @@ void Connection::on_dealer(std::deque<Event>& out) {
 }
 
 void Connection::on_sub(std::deque<Event>& out) {
+  zmq::message_t frame;
   while (sub_) {
-    auto d = read_one(*sub_, /*published=*/true);
-    if (!d) return;
+    const auto got = recv_frame(*sub_, frame);
+    if (got == Frame::none) return;
     last_recv_ = Clock::now();
     sub_live_ = true;
     if (announce_rejoin_) {
       announce_rejoin_ = false;
       out.emplace_back(link::Rejoined{});
     }
-    if (auto* b = std::get_if<msg::Beat>(&d->msg)) {
-      if (b->instance != welcome_.instance) return lost("el servidor se reinició", out);
-      if (!opt_.name.empty()) {
-        if (chat_last_ != 0 && b->cseq > chat_last_) out.emplace_back(link::ChatGap{b->cseq - chat_last_});
-        chat_last_ = std::max(chat_last_, b->cseq);
-      }
-    } else if (auto* c = std::get_if<msg::Chat>(&d->msg)) {
-      if (chat_last_ != 0 && c->seq > chat_last_ + 1) out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
-      chat_last_ = std::max(chat_last_, c->seq);
-    } else if (auto* s = std::get_if<msg::Shutdown>(&d->msg)) {
-      return lost(s->text.empty() ? std::string("el servidor se ha cerrado") : s->text, out);
+    if (got == Frame::several) {
+      out.emplace_back(msg::Decoded{bad_frame("varios frames en un mensaje publicado"), 0});
+      continue;
     }
-    out.emplace_back(std::move(*d));
+    auto r = msg::decode_published(frame.data(), frame.size());
+    if (!r) {
+      out.emplace_back(msg::Decoded{msg::Error{r.error().code, "mensaje inválido del servidor: " + r.error().detail, ""}, 0});
+      continue;
+    }
+    for (auto& m : r.messages()) {  // one frame may carry several messages of its topic
+      if (!on_published(std::move(m), out)) return;
+    }
   }
+}
+
+bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
+  if (auto* b = std::get_if<msg::Beat>(&m)) {
+    if (b->instance != welcome_.instance) {
+      lost("el servidor se reinició", out);
+      return false;
+    }
+    if (!opt_.name.empty()) {
+      if (chat_last_ != 0 && b->cseq > chat_last_) out.emplace_back(link::ChatGap{b->cseq - chat_last_});
+      chat_last_ = std::max(chat_last_, b->cseq);
+    }
+  } else if (auto* c = std::get_if<msg::Chat>(&m)) {
+    if (chat_last_ != 0 && c->seq > chat_last_ + 1) out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
+    chat_last_ = std::max(chat_last_, c->seq);
+  } else if (auto* s = std::get_if<msg::Shutdown>(&m)) {
+    lost(s->text.empty() ? std::string("el servidor se ha cerrado") : s->text, out);
+    return false;
+  }
+  out.emplace_back(msg::Decoded{std::move(m), 0});
+  return true;
 }
 
 void Connection::on_welcome(const msg::Welcome& w) {

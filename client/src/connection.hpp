@@ -79,6 +79,7 @@ class Connection {
   void send_now(const msg::Message& m, std::uint64_t id = 0);
   void on_dealer(std::deque<Event>& out);
   void on_sub(std::deque<Event>& out);
+  bool on_published(msg::Message&& m, std::deque<Event>& out);  // false once the connection is lost
   void on_welcome(const msg::Welcome& w);
   void lost(std::string why, std::deque<Event>& out);
   void timers(Clock::time_point now, std::deque<Event>& out);

@@ -335,11 +335,12 @@ DecodeResult decode_object(const msgpack::object& root) {
 
 }  // namespace
 
-DecodeResult decode(const void* data, std::size_t size) noexcept {
+namespace {
+
+// Decodes the map that starts at `offset` and moves `offset` past it.
+DecodeResult decode_at(const char* data, std::size_t size, std::size_t& offset) noexcept {
   try {
-    std::size_t offset = 0;
-    const auto handle = msgpack::unpack(static_cast<const char*>(data), size, offset, no_copy, nullptr, kLimits);
-    if (offset != size) return DecodeError{ErrorCode::bad_frame, "bytes sobrantes tras el mensaje msgpack"};
+    const auto handle = msgpack::unpack(data, size, offset, no_copy, nullptr, kLimits);
     return decode_object(handle.get());
   } catch (const msgpack::insufficient_bytes&) {
     return DecodeError{ErrorCode::bad_frame, "mensaje msgpack incompleto"};
@@ -352,16 +353,35 @@ DecodeResult decode(const void* data, std::size_t size) noexcept {
   }
 }
 
-DecodeResult decode_published(const void* data, std::size_t size) noexcept {
+}  // namespace
+
+DecodeResult decode(const void* data, std::size_t size) noexcept {
+  std::size_t offset = 0;
+  auto r = decode_at(static_cast<const char*>(data), size, offset);
+  if (r && offset != size) return DecodeError{ErrorCode::bad_frame, "bytes sobrantes tras el mensaje msgpack"};
+  return r;
+}
+
+PublishedResult decode_published(const void* data, std::size_t size) noexcept {
   const std::string_view frame(static_cast<const char*>(data), size);
   for (const auto topic : {kTopicChat, kTopicPresence, kTopicSys}) {
     if (frame.substr(0, topic.size()) != topic) continue;
-    auto d = decode(frame.substr(topic.size()));
-    if (d && topic_of(d.value().msg) != topic) {
-      return DecodeError{ErrorCode::bad_frame, "'" + std::string(type_name(d.value().msg)) +
-                                                   "' publicado con el tema '" + std::string(topic) + "'"};
+    if (frame.size() == topic.size()) return DecodeError{ErrorCode::bad_frame, "mensaje publicado sin cuerpo"};
+    try {
+      std::vector<Message> out;
+      for (std::size_t offset = topic.size(); offset < frame.size();) {
+        auto d = decode_at(frame.data(), frame.size(), offset);
+        if (!d) return d.error();
+        if (topic_of(d.value().msg) != topic) {
+          return DecodeError{ErrorCode::bad_frame, "'" + std::string(type_name(d.value().msg)) +
+                                                       "' publicado con el tema '" + std::string(topic) + "'"};
+        }
+        out.push_back(std::move(d.value().msg));
+      }
+      return out;
+    } catch (const std::exception&) {  // bad_alloc
+      return DecodeError{ErrorCode::too_long, "mensaje publicado demasiado grande"};
     }
-    return d;
   }
   return DecodeError{ErrorCode::bad_frame, "mensaje publicado sin un tema conocido"};
 }

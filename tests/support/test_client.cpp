@@ -1,6 +1,7 @@
 #include "support/test_client.hpp"
 
 #include <algorithm>
+#include <msgpack.hpp>
 #include <utility>
 
 namespace charla::test {
@@ -116,7 +117,9 @@ void TestClient::subscribe(std::uint16_t pub_port, const std::vector<std::string
   while (Clock::now() < deadline) {
     send(msg::Sync{});
     if (readable(sub_, kSlice)) {
-      if (auto p = recv_pub(milliseconds(0))) pending_.push_back(std::move(*p));
+      zmq::message_t frame;
+      (void)sub_.recv(frame);
+      read_published(frame);  // kept for recv_pub
       return;
     }
   }
@@ -171,22 +174,36 @@ std::optional<PubMessage> TestClient::recv_pub(milliseconds timeout) {
     if (readable(sub_, std::min(left_until(deadline), kSlice))) {
       zmq::message_t frame;
       (void)sub_.recv(frame);
-      if (frame.more()) throw std::runtime_error("the broker published a message of more than one frame");
-      // The topic is read here without the library's decode_published, so that the
-      // tests check the wire format and not only that the codec agrees with itself.
-      const auto bytes = frame.to_string_view();
-      const auto start = bytes.find_first_not_of("abcdefghijklmnopqrstuvwxyz");
-      if (start == std::string_view::npos) throw std::runtime_error("the broker published a topic without a body");
-      auto d = msg::decode(bytes.substr(start));
-      if (!d) throw std::runtime_error("the broker published an undecodable message: " + d.error().detail);
-      PubMessage p{std::string(bytes.substr(0, start)), std::move(d.value().msg)};
-      if (p.topic != expected_topic(p.msg)) {
-        throw std::runtime_error("'" + describe(p.msg) + "' published under topic '" + p.topic + "'");
-      }
+      read_published(frame);
+      auto p = std::move(pending_.front());
+      pending_.pop_front();
       return p;
     }
     if (Clock::now() >= deadline) return std::nullopt;
   }
+}
+
+void TestClient::read_published(const zmq::message_t& frame) {
+  if (frame.more()) throw std::runtime_error("the broker published a message of more than one frame");
+  // Read here without the library's decode_published, so that the tests check the
+  // wire format and not only that the codec agrees with itself: the topic's
+  // letters, then one or more msgpack maps back to back, all under that topic.
+  const auto bytes = frame.to_string_view();
+  const auto start = bytes.find_first_not_of("abcdefghijklmnopqrstuvwxyz");
+  if (start == std::string_view::npos) throw std::runtime_error("the broker published a topic without a body");
+  const std::string topic(bytes.substr(0, start));
+  std::size_t bodies = 0;
+  for (std::size_t offset = start; offset < bytes.size(); ++bodies) {
+    const auto begin = offset;
+    (void)msgpack::unpack(bytes.data(), bytes.size(), offset);  // throws on a truncated body
+    auto d = msg::decode(bytes.substr(begin, offset - begin));
+    if (!d) throw std::runtime_error("the broker published an undecodable message: " + d.error().detail);
+    if (topic != expected_topic(d.value().msg)) {
+      throw std::runtime_error("'" + describe(d.value().msg) + "' published under topic '" + topic + "'");
+    }
+    pending_.push_back(PubMessage{topic, std::move(d.value().msg)});
+  }
+  most_per_frame_ = std::max(most_per_frame_, bodies);
 }
 
 void TestClient::pump_all() {

@@ -84,6 +84,8 @@ class TestClient {
   // ---- SUB: what the broker publishes
   // The next published message, beats included, nullopt after the timeout.
   std::optional<PubMessage> recv_pub(std::chrono::milliseconds timeout = kWait);
+  // The most messages the broker has put in one PUB frame so far.
+  std::size_t most_per_frame() const noexcept { return most_per_frame_; }
   // The first published T for which pred holds; skips everything else.
   template <class T, class Pred>
   std::optional<T> next_pub(Pred&& pred, std::chrono::milliseconds timeout = kWait);
@@ -108,6 +110,7 @@ class TestClient {
   std::chrono::steady_clock::time_point last_sent() const noexcept { return last_sent_; }
 
  private:
+  void read_published(const zmq::message_t& frame);  // its messages go to pending_
   static void pump_all();  // the keep-alive of every client of this thread
   void pump();
 
@@ -118,7 +121,8 @@ class TestClient {
   bool keepalive_ = true;
   std::chrono::steady_clock::time_point last_sent_{};
   std::uint64_t last_id_ = 0;
-  std::deque<PubMessage> pending_;  // published while the subscription was being confirmed
+  std::deque<PubMessage> pending_;  // read but not yet returned by recv_pub
+  std::size_t most_per_frame_ = 0;
 };
 
 template <class T>

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -44,17 +46,34 @@ class DecodeResult {
 DecodeResult decode(const void* data, std::size_t size) noexcept;
 inline DecodeResult decode(std::string_view bytes) noexcept { return decode(bytes.data(), bytes.size()); }
 
-// Decodes one PUB frame: a known topic, then a body as decode() checks it, whose
-// type is published under that topic. The topic is not part of Decoded: it
-// follows from the type (topic_of).
-DecodeResult decode_published(const void* data, std::size_t size) noexcept;
+// What decode_published returns: every message of one PUB frame, in order, or
+// the first error (then none of the frame's messages may be used).
+class PublishedResult {
+ public:
+  PublishedResult(std::vector<Message> m) : messages_(std::move(m)) {}  // NOLINT: implicit by design
+  PublishedResult(DecodeError e) : error_(std::move(e)), failed_(true) {}  // NOLINT
+  explicit operator bool() const noexcept { return !failed_; }
+  std::vector<Message>& messages() noexcept { return messages_; }
+  const DecodeError& error() const noexcept { return error_; }
+
+ private:
+  std::vector<Message> messages_;
+  DecodeError error_;
+  bool failed_ = false;
+};
+
+// Decodes one PUB frame: a known topic, then one or more bodies back to back,
+// each checked as decode() checks a frame and each of a type published under
+// that topic (docs/protocol.md 2.2).
+PublishedResult decode_published(const void* data, std::size_t size) noexcept;
 
 // Encodes into a ZeroMQ message without an extra copy. id 0 means "no id".
 zmq::message_t encode(const Message& m, std::uint64_t id = 0);
 std::string encode_to_string(const Message& m, std::uint64_t id = 0);
 
-// Encodes a chat, presence, beat or shutdown as the one frame the PUB socket
-// sends: topic_of(m), then the body. Encoded once, whatever the subscribers.
+// Encodes a chat, presence, beat or shutdown as a PUB frame of its own:
+// topic_of(m), then the body. Encoded once, whatever the subscribers; the broker
+// may append the bodies of further messages under the same topic.
 zmq::message_t encode_published(const Message& m);
 
 }  // namespace charla::msg
