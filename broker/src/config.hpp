@@ -23,7 +23,8 @@ struct Config {
   std::size_t max_text = 4096;       // bytes of UTF-8 in a broadcast or private message
   std::size_t max_frame = 65536;     // bytes; a larger frame closes the sender's connection
   std::size_t max_sessions = 20000;
-  int pub_hwm = 100000;              // messages queued per subscriber before PUB drops
+  int pub_hwm = 20000;               // frames queued per subscriber before PUB drops (a frame: one
+                                     // message, or a burst up to kMaxPublishedFrame bytes)
   double rate = 0;                   // messages per second per connection (token bucket); 0 = no limit
                                      // (charla-broker's own default is kDefaultRate)
   double burst = 200;                // messages a connection may send at once before the rate applies

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1024, 16 * 1024 * 1024));
   app.add_option("--max-sessions", cfg.max_sessions, "Sesiones simultáneas como máximo")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
-  app.add_option("--pub-hwm", cfg.pub_hwm, "Mensajes en cola por suscriptor antes de descartar")->capture_default_str();
+  app.add_option("--pub-hwm", cfg.pub_hwm, "Frames en cola por suscriptor antes de descartar (un frame: un mensaje o una ráfaga de hasta 32 KiB)")->capture_default_str();
   app.add_option("--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)")
       ->capture_default_str()->check(CLI::Range(0.0, 1e9));
   app.add_option("--burst", cfg.burst, "Mensajes seguidos permitidos antes de aplicar --rate")
