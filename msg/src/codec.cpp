@@ -333,10 +333,6 @@ DecodeResult decode_object(const msgpack::object& root) {
                      "tipo de mensaje desconocido: '" + printable(type.substr(0, 32)) + "'"};
 }
 
-}  // namespace
-
-namespace {
-
 // Decodes the map that starts at `offset` and moves `offset` past it.
 DecodeResult decode_at(const char* data, std::size_t size, std::size_t& offset) noexcept {
   try {
@@ -351,6 +347,12 @@ DecodeResult decode_at(const char* data, std::size_t size, std::size_t& offset) 
   } catch (const std::exception&) {
     return DecodeError{ErrorCode::bad_frame, "el mensaje no es msgpack válido"};
   }
+}
+
+// Hands the buffer to ZeroMQ: no copy; ZeroMQ frees it with std::free.
+zmq::message_t to_message(msgpack::sbuffer& buf) {
+  const auto size = buf.size();
+  return zmq::message_t(buf.release(), size, [](void* p, void*) { std::free(p); }, nullptr);
 }
 
 }  // namespace
@@ -385,16 +387,6 @@ PublishedResult decode_published(const void* data, std::size_t size) noexcept {
   }
   return DecodeError{ErrorCode::bad_frame, "mensaje publicado sin un tema conocido"};
 }
-
-namespace {
-
-// Hands the buffer to ZeroMQ: no copy; ZeroMQ frees it with std::free.
-zmq::message_t to_message(msgpack::sbuffer& buf) {
-  const auto size = buf.size();
-  return zmq::message_t(buf.release(), size, [](void* p, void*) { std::free(p); }, nullptr);
-}
-
-}  // namespace
 
 zmq::message_t encode(const Message& m, std::uint64_t id) {
   msgpack::sbuffer buf(128);
