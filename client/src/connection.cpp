@@ -26,8 +26,9 @@ Frame recv_frame(zmq::socket_t& s, zmq::message_t& frame) {
   return Frame::several;
 }
 
-msg::Error bad_frame(const std::string& detail) {
-  return msg::Error{msg::ErrorCode::bad_frame, "mensaje inválido del servidor: " + detail, ""};
+// What the user is shown when the broker sends something this client cannot read.
+msg::Decoded invalid(msg::ErrorCode code, const std::string& detail) {
+  return msg::Decoded{msg::Error{code, "mensaje inválido del servidor: " + detail, ""}, 0};
 }
 
 // The next message from the DEALER; a malformed one becomes an error.
@@ -35,11 +36,11 @@ std::optional<msg::Decoded> read_one(zmq::socket_t& s) {
   zmq::message_t frame;
   switch (recv_frame(s, frame)) {
     case Frame::none: return std::nullopt;
-    case Frame::several: return msg::Decoded{bad_frame("varios frames en un mensaje"), 0};
+    case Frame::several: return invalid(msg::ErrorCode::bad_frame, "varios frames en un mensaje");
     case Frame::one: break;
   }
   auto d = msg::decode(frame.data(), frame.size());
-  if (!d) return msg::Decoded{msg::Error{d.error().code, "mensaje inválido del servidor: " + d.error().detail, ""}, 0};
+  if (!d) return invalid(d.error().code, d.error().detail);
   return std::move(d.value());
 }
 
@@ -254,12 +255,12 @@ void Connection::on_sub(std::deque<Event>& out) {
       out.emplace_back(link::Rejoined{});
     }
     if (got == Frame::several) {
-      out.emplace_back(msg::Decoded{bad_frame("varios frames en un mensaje publicado"), 0});
+      out.emplace_back(invalid(msg::ErrorCode::bad_frame, "varios frames en un mensaje publicado"));
       continue;
     }
     auto r = msg::decode_published(frame.data(), frame.size());
     if (!r) {
-      out.emplace_back(msg::Decoded{msg::Error{r.error().code, "mensaje inválido del servidor: " + r.error().detail, ""}, 0});
+      out.emplace_back(invalid(r.error().code, r.error().detail));
       continue;
     }
     for (auto& m : r.messages()) {  // one frame may carry several messages of its topic
