@@ -4,7 +4,6 @@
 
 # seen FILE REGEX: FILE has a line matching REGEX.
 seen() { grep -qE -- "$2" "$1"; }
-
 # The connect commands the play printed at the end of site-1.log (JSON results keep each on
 # one line), as words, with this machine's build of the program in place of its name.
 printed_command() { grep -o "\"  $1 [^\"]*\"" "$work/site-1.log" | tail -1 | tr -d '"'; }
@@ -30,7 +29,7 @@ talk_to_broker() {
   XDG_CONFIG_HOME=$out/monitor-config "${monitor_cmd[@]}" --json </dev/null >"$out/monitor.out" 2>"$out/monitor.err" &
   local monitor_pid=$!
   client_pids+=("$monitor_pid")
-  check "charla-monitor connects and gets the snapshot" wait_until 20 seen "$out/monitor.out" '"event":"snapshot"'
+  check "charla-monitor connects and gets the snapshot" until_line 20 "$out/monitor.out" '"event":"snapshot"'
 
   # bob stays connected while his input (a FIFO held open here) is open.
   mkfifo "$out/bob.in"
@@ -38,21 +37,21 @@ talk_to_broker() {
   local bob_pid=$!
   client_pids+=("$bob_pid")
   exec {bob_in}>"$out/bob.in"
-  check "charla (bob) connects; the monitor sees him join" wait_until 20 seen "$out/monitor.out" '"event":"join","user":"bob"'
+  check "charla (bob) connects; the monitor sees him join" until_line 20 "$out/monitor.out" '"event":"join","user":"bob"'
 
   # alice says one line and leaves at the end of her input.
   local rc=0
   printf 'hola desde alice\n' | chat_as alice >"$out/alice.out" 2>&1 || rc=$?
   check "charla (alice) sends a message and leaves cleanly" test $rc -eq 0
-  check "bob receives alice's message" wait_until 20 seen "$out/bob.out" 'hola desde alice'
+  check "bob receives alice's message" until_line 20 "$out/bob.out" 'hola desde alice'
   check "the monitor sees alice join and leave" \
-    wait_until 20 seen "$out/monitor.out" '"event":"leave","user":"alice"'
+    until_line 20 "$out/monitor.out" '"event":"leave","user":"alice"'
   check "... after she joined" seen "$out/monitor.out" '"event":"join","user":"alice"'
 
   exec {bob_in}>&-
   check "bob leaves when his input ends; the monitor sees it" \
-    wait_until 20 seen "$out/monitor.out" '"event":"leave","user":"bob"'
-  wait_until 10 gone "$bob_pid" || kill "$bob_pid"
+    until_line 20 "$out/monitor.out" '"event":"leave","user":"bob"'
+  exited 10 "$bob_pid" || kill "$bob_pid"
 
   if [[ $curve == 1 ]]; then
     # Without the server key a client must not get in.
@@ -63,7 +62,7 @@ talk_to_broker() {
   fi
 
   kill -TERM "$monitor_pid"
-  check "charla-monitor stops on SIGTERM" wait_until 10 gone "$monitor_pid"
+  check "charla-monitor stops on SIGTERM" exited 10 "$monitor_pid"
   for f in "$out"/*.out "$out"/*.err; do
     [[ $failed -eq 0 ]] || { echo "    --- $f"; tail -8 "$f" | sed 's/^/    /'; }
   done

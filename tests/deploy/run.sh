@@ -45,16 +45,24 @@ must() {
   shift
   if "$@" >"$work/check.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/    /' "$work/check.out" | tail -40; exit 1; fi
 }
-# wait_until SECONDS COMMAND...: polls COMMAND until it succeeds or the deadline passes.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
+# until_line SECONDS FILE REGEX: waits until FILE (as it grows) has a line matching REGEX;
+# fails at the deadline. tail -F follows the file as it is written (inotify), no polling.
+until_line() {
+  local end=$((SECONDS + $1)) file=$2 regex=$3 line fd tail_pid found=1
+  exec {fd}< <(exec tail -n +1 -F "$file" 2>/dev/null)
+  tail_pid=$!
+  while ((SECONDS < end)) && IFS= read -r -t $((end - SECONDS)) -u "$fd" line; do
+    if [[ $line =~ $regex ]]; then
+      found=0
+      break
+    fi
   done
+  kill "$tail_pid" 2>/dev/null || true
+  exec {fd}<&-
+  return $found
 }
-gone() { ! kill -0 "$1" 2>/dev/null; }
+# exited SECONDS PID: waits until process PID has ended; fails (124) at the deadline.
+exited() { timeout "$1" tail -s 0.1 --pid="$2" -f /dev/null; }
 # in_background DIR COMMAND...: runs a long command in DIR, in its own process group, so
 # that a signal to this script is handled at once (bash defers traps while a foreground
 # command runs) and cleanup can stop the command with all its children.
@@ -102,12 +110,12 @@ cleanup() {
   if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
     # systemd-nspawn turns SIGTERM into an orderly shutdown of the container.
     kill -TERM "$nspawn_pid"
-    wait_until 30 gone "$nspawn_pid" || kill -KILL "$nspawn_pid"
+    exited 30 "$nspawn_pid" || kill -KILL "$nspawn_pid"
     wait "$nspawn_pid" 2>/dev/null
   fi
   if [[ -n $moto_pid ]] && kill -0 "$moto_pid" 2>/dev/null; then
     kill -TERM "$moto_pid"
-    wait_until 10 gone "$moto_pid" || kill -KILL "$moto_pid"
+    exited 10 "$moto_pid" || kill -KILL "$moto_pid"
     wait "$moto_pid" 2>/dev/null
   fi
   [[ -n $overlay ]] && umount "$overlay"
@@ -222,7 +230,8 @@ must "a snapshot of the source to deploy" snapshot_source
 # --- 2. a fake EC2 --------------------------------------------------------------------
 MOTO_AMIS_PATH=$here/moto-amis.json moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$work/moto.log" 2>&1 &
 moto_pid=$!
-must "moto answers on 127.0.0.1:$moto_port" wait_until 30 /usr/bin/python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$moto_port/', timeout=2)"
+# werkzeug prints this once moto's socket is listening.
+must "moto answers on 127.0.0.1:$moto_port" until_line 30 "$work/moto.log" "Running on http://127.0.0.1:$moto_port"
 moto() { "$here/moto_check.py" "http://127.0.0.1:$moto_port" "$name" "$@"; }
 
 expect_refusal "provisioning refuses a custom endpoint without an SSH override" refuse-endpoint.log \
@@ -254,13 +263,17 @@ EOF
 systemd-nspawn -D "$work/root" --register=no --keep-unit --boot --console=pipe --link-journal=no \
   --resolv-conf=off --timezone=off --machine=charla-deploy-test </dev/null >"$work/nspawn.log" 2>&1 &
 nspawn_pid=$!
-ssh_to() {
-  ssh -n -i "$work/id_ed25519" -p "$ssh_port" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5 \
-    -o UserKnownHostsFile="$known_hosts" -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR deploy@127.0.0.1 "$@"
+ssh_opts=(-n -i "$work/id_ed25519" -p "$ssh_port" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5
+  -o UserKnownHostsFile="$known_hosts" -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR)
+ssh_to() { ssh "${ssh_opts[@]}" deploy@127.0.0.1 "$@"; }
+# Until sshd listens, ssh retries the refused connection itself (ConnectionAttempts, a
+# second apart); systemctl --wait then returns when the boot has finished.
+must "the container boots and its sshd answers" \
+  timeout 90 ssh "${ssh_opts[@]}" -o ConnectionAttempts=90 deploy@127.0.0.1 true
+system_up() {
+  timeout 60 ssh "${ssh_opts[@]}" deploy@127.0.0.1 systemctl is-system-running --wait | grep -qE '^(running|degraded)$'
 }
-must "the container boots and its sshd answers" wait_until 90 ssh_to true
-system_up() { ssh_to systemctl is-system-running --wait | grep -qE '^(running|degraded)$'; }
-must "the container's systemd is up" wait_until 60 system_up
+must "the container's systemd is up" system_up
 
 # --- 4. site.yml: provision (moto) and configure (container) -----------------------------
 run_play "site.yml: provision and configure" site-1.log site.yml
