@@ -20,6 +20,26 @@ auto event_about(msg::PresenceEvent e, const std::string& user) {
   return [e, user](const msg::Presence& p) { return p.event == e && p.user == user; };
 }
 
+// Watches the monitor's presence stream until `who` is announced lost, calling
+// each_turn() before every look (to keep another client talking). The events
+// seen, the last being that "lost"; empty if it did not come by the deadline.
+template <class EachTurn>
+std::vector<msg::Presence> until_lost(TestClient& mon, const std::string& who, std::chrono::milliseconds within,
+                                      EachTurn&& each_turn) {
+  std::vector<msg::Presence> seen;
+  const bool lost = wait_for(
+      [&] {
+        each_turn();
+        if (auto p = mon.recv_pub(std::chrono::milliseconds(20))) {
+          if (auto* e = std::get_if<msg::Presence>(&p->msg)) seen.push_back(*e);
+        }
+        return !seen.empty() && seen.back().event == msg::PresenceEvent::lost && seen.back().user == who;
+      },
+      within);
+  if (!lost) seen.clear();
+  return seen;
+}
+
 }  // namespace
 
 TEST_CASE("a ping is answered with a pong", "[broker][heartbeat]") {
@@ -57,16 +77,8 @@ TEST_CASE("of two connected clients only the one that stopped pinging is announc
   auto ben = s.join("ben");
   ben.keepalive(false);  // still connected, but says nothing
   const auto last_word = ben.last_sent();
-  std::vector<msg::Presence> seen;
-  const bool ben_lost = wait_for(
-      [&] {
-        if (auto p = mon.recv_pub(20ms)) {
-          if (auto* e = std::get_if<msg::Presence>(&p->msg)) seen.push_back(*e);
-        }
-        return !seen.empty() && seen.back().event == msg::PresenceEvent::lost && seen.back().user == "ben";
-      },
-      expiry + kWait);
-  REQUIRE(ben_lost);
+  const auto seen = until_lost(mon, "ben", expiry + kWait, [] {});
+  REQUIRE_FALSE(seen.empty());
   CHECK(steady_clock::now() - last_word >= expiry);
   for (const auto& e : seen) {
     if (e.user == "ana") CHECK(e.event == msg::PresenceEvent::join);
@@ -119,21 +131,14 @@ TEST_CASE("undecodable frames keep a session alive but messages of several frame
   ben.keepalive(false);
   const auto last_word = ben.last_sent();  // ben's last message that reaches the decoder
   auto next_send = steady_clock::now();
-  std::vector<msg::Presence> seen;
-  const bool ben_lost = wait_for(
-      [&] {
-        if (steady_clock::now() >= next_send) {  // both say something every 100 ms
-          ana.send_raw("\xc1 basura");
-          ben.send_frames({msg::encode_to_string(msg::Ping{}), msg::encode_to_string(msg::Ping{})});
-          next_send += 100ms;
-        }
-        if (auto p = mon.recv_pub(20ms)) {
-          if (auto* e = std::get_if<msg::Presence>(&p->msg)) seen.push_back(*e);
-        }
-        return !seen.empty() && seen.back().event == msg::PresenceEvent::lost && seen.back().user == "ben";
-      },
-      expiry + kWait);
-  REQUIRE(ben_lost);
+  const auto seen = until_lost(mon, "ben", expiry + kWait, [&] {
+    if (steady_clock::now() >= next_send) {  // both say something every 100 ms
+      ana.send_raw("\xc1 basura");
+      ben.send_frames({msg::encode_to_string(msg::Ping{}), msg::encode_to_string(msg::Ping{})});
+      next_send += 100ms;
+    }
+  });
+  REQUIRE_FALSE(seen.empty());
   CHECK(steady_clock::now() - last_word >= expiry);
   for (const auto& e : seen) {
     if (e.user == "ana") CHECK(e.event == msg::PresenceEvent::join);

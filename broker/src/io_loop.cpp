@@ -146,7 +146,7 @@ void IoLoop::from_worker(std::size_t i) {
       std::memcpy(&seq, b.data(), sizeof seq);
       auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
       const auto topic = *a.data<char>() == static_cast<char>(Stream::chat) ? msg::kTopicChat : msg::kTopicPresence;
-      seqr.push(seq, std::move(c), [&](zmq::message_t& m) { publish(m, topic.size()); });
+      seqr.push(seq, std::move(c), [&](zmq::message_t& m) { publish(m, topic); });
     } else if (tag == 'B') {
       // Asked for by a sync: soon, but at most one extra beat per 10 ms however many syncs come.
       next_beat_ = std::min(next_beat_, last_beat_ + std::chrono::milliseconds(10));
@@ -170,21 +170,17 @@ void IoLoop::send_to_client(zmq::message_t& rid, zmq::message_t& body) {
 
 // Holds a publication until the end of the loop turn (flush_published), so that
 // a burst under one topic leaves as one frame: the topic once, then each body.
-void IoLoop::publish(zmq::message_t& frame, std::size_t topic_size) {
-  const std::string_view f(frame.data<char>(), frame.size());
-  if (pending_ > 0) {
-    const std::string_view topic(pending_ == 1 ? first_.data<char>() : batch_.data(), topic_size_);
-    const std::size_t bytes = pending_ == 1 ? first_.size() : batch_.size();
-    if (f.substr(0, topic_size) != topic || bytes + f.size() - topic_size > kMaxPublishedFrame) flush_published();
-  }
-  if (pending_ == 0) {
+void IoLoop::publish(zmq::message_t& frame, std::string_view topic) {
+  const auto body = frame.to_string_view().substr(topic.size());
+  const auto held = pending_ == 1 ? first_.size() : batch_.size();
+  if (pending_ > 0 && (topic != topic_ || held + body.size() > kMaxPublishedFrame)) flush_published();
+  if (pending_++ == 0) {
     first_ = std::move(frame);
-    topic_size_ = topic_size;
-  } else {
-    if (pending_ == 1) batch_.assign(first_.data<char>(), first_.size());
-    batch_.append(f.substr(topic_size));
+    topic_ = topic;
+    return;
   }
-  ++pending_;
+  if (pending_ == 2) batch_.assign(first_.data<char>(), first_.size());
+  batch_.append(body);
 }
 
 void IoLoop::flush_published() {
@@ -201,14 +197,14 @@ void IoLoop::beat() {
   last_beat_ = Clock::now();
   next_beat_ = last_beat_ + std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
   auto frame = msg::encode_published(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
-  publish(frame, msg::kTopicSys.size());
+  publish(frame, msg::kTopicSys);
   flush_published();
 }
 
 void IoLoop::shutdown() {
   spdlog::info("cerrando: aviso a los clientes");
   auto frame = msg::encode_published(msg::Shutdown{"el servidor se está cerrando"});
-  publish(frame, msg::kTopicSys.size());
+  publish(frame, msg::kTopicSys);
   flush_published();
   for (auto& link : links_) link.send(zmq::str_buffer("Q"), zmq::send_flags::none);
 }

@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zmq.hpp>
@@ -60,7 +61,7 @@ class IoLoop {
   bool try_send(std::size_t i, Inbound& in);
   void from_worker(std::size_t i);
   void send_to_client(zmq::message_t& rid, zmq::message_t& body);
-  void publish(zmq::message_t& frame, std::size_t topic_size);
+  void publish(zmq::message_t& frame, std::string_view topic);  // topic: one of msg::kTopic*
   void flush_published();
   void beat();
 
@@ -75,9 +76,10 @@ class IoLoop {
   Sequencer chat_, presence_;
   std::uint64_t dropped_ = 0;
   // Publications not sent yet: consecutive ones under one topic leave as one frame.
+  std::string_view topic_;   // theirs (one of msg::kTopic*)
   zmq::message_t first_;     // the first, as the worker encoded it
   std::string batch_;        // from the second on: the topic once, then every body
-  std::size_t topic_size_ = 0, pending_ = 0;
+  std::size_t pending_ = 0;
   Clock::time_point last_beat_{}, next_beat_{};
 };
 
