@@ -1,4 +1,4 @@
-#include "broker.hpp"
+#include <charla/broker/broker.hpp>
 
 #include "io_loop.hpp"
 #include "shared.hpp"

@@ -15,12 +15,12 @@ namespace charla::broker {
 namespace {
 
 constexpr int kBatch = 512;  // messages taken from one socket before polling again
-// Publications waiting in one loop turn leave as one frame up to this size (a
-// larger message still leaves alone). Each frame costs ZeroMQ a write into every
-// subscriber's pipe whatever its size, and a frame over ZeroMQ's 8 KiB write
-// batch goes to the socket without being copied into it: 32 KiB measured about
-// 1.6 times the deliveries/s of 8 KiB at 500 subscribers.
-constexpr std::size_t kMaxPublishedFrame = 32768;
+// Publications waiting in one loop turn leave as one frame up to
+// msg::kMaxPublishedFrame (a larger message still leaves alone). Each frame costs
+// ZeroMQ a write into every subscriber's pipe whatever its size, and a frame over
+// ZeroMQ's 8 KiB write batch goes to the socket without being copied into it:
+// 32 KiB measured about 1.6 times the deliveries/s of 8 KiB at 500 subscribers.
+using msg::kMaxPublishedFrame;
 
 std::string peer_address(zmq::message_t& m) {
   try {

@@ -1,7 +1,7 @@
 // State shared by all broker threads.
 #pragma once
 
-#include "config.hpp"
+#include <charla/broker/config.hpp>
 #include "registry.hpp"
 
 #include <atomic>

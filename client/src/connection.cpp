@@ -90,7 +90,7 @@ void Connection::close() {
 void Connection::connect_sub() {
   sub_.emplace(ctx_, zmq::socket_type::sub);
   secure(*sub_);
-  sub_->set(zmq::sockopt::rcvhwm, 20000);  // frames, as the broker's --pub-hwm: a burst shares one
+  sub_->set(zmq::sockopt::rcvhwm, msg::kPubQueueFrames);  // as many frames as the broker queues for us
   if (!opt_.name.empty()) sub_->set(zmq::sockopt::subscribe, msg::kTopicChat);
   sub_->set(zmq::sockopt::subscribe, msg::kTopicPresence);
   sub_->set(zmq::sockopt::subscribe, msg::kTopicSys);

@@ -18,6 +18,7 @@ broker::Config fast_config() {
   cfg.heartbeat_ms = 100;
   cfg.expiry_ms = 600 * kSlowdown;  // a slow build must not expire clients that do ping
   cfg.idle_timeout_s = 60;  // idleness is slow to show, except in the idle tests (1 s there)
+  cfg.rate = 0;             // no rate limit, except in the tests of the limit
   return cfg;
 }
 

@@ -2,8 +2,8 @@
 // running on its own thread until the object is destroyed.
 #pragma once
 
-#include "broker.hpp"
-#include "config.hpp"
+#include <charla/broker/broker.hpp>
+#include <charla/broker/config.hpp>
 
 #include <cstdint>
 #include <exception>

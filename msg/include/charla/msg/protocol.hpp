@@ -23,6 +23,12 @@ inline constexpr std::string_view kTopicSys = "sys";
 inline constexpr std::size_t kMaxStringBytes = 65536;
 inline constexpr std::size_t kMaxUsers = 100000;
 
+// Frames the broker queues for each subscriber before its PUB socket drops for
+// that subscriber (--pub-hwm); a client's SUB keeps as many. A frame is one
+// published message, or a burst of them under one topic up to kMaxPublishedFrame.
+inline constexpr int kPubQueueFrames = 20000;
+inline constexpr std::size_t kMaxPublishedFrame = 32768;
+
 enum class Status : std::uint8_t { activo, ocupado, inactivo };
 std::string_view to_string(Status s) noexcept;
 std::optional<Status> status_from_wire(std::string_view s) noexcept;

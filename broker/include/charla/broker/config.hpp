@@ -1,5 +1,8 @@
-// Broker settings, filled from the command line (main.cpp) or by tests.
+// Broker settings: the defaults of charla-broker's options live here, once.
+// Filled from the command line and the configuration file (options.cpp) or by tests.
 #pragma once
+
+#include <charla/msg/protocol.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -8,8 +11,6 @@
 #include <string>
 
 namespace charla::broker {
-
-inline constexpr double kDefaultRate = 50;
 
 struct Config {
   std::string bind = "0.0.0.0";
@@ -23,10 +24,8 @@ struct Config {
   std::size_t max_text = 4096;       // bytes of UTF-8 in a broadcast or private message
   std::size_t max_frame = 65536;     // bytes; a larger frame closes the sender's connection
   std::size_t max_sessions = 20000;
-  int pub_hwm = 20000;               // frames queued per subscriber before PUB drops (a frame: one
-                                     // message, or a burst up to kMaxPublishedFrame bytes)
-  double rate = 0;                   // messages per second per connection (token bucket); 0 = no limit
-                                     // (charla-broker's own default is kDefaultRate)
+  int pub_hwm = msg::kPubQueueFrames;  // frames queued per subscriber before PUB drops
+  double rate = 50;                  // messages per second per connection (token bucket); 0 = no limit
   double burst = 200;                // messages a connection may send at once before the rate applies
 
   std::string curve_secret;                         // Z85; empty = plaintext

@@ -2,7 +2,7 @@
 // Used by charla-broker's main and, in-process, by the tests.
 #pragma once
 
-#include "config.hpp"
+#include <charla/broker/config.hpp>
 
 #include <cstdint>
 #include <memory>

@@ -1,0 +1,112 @@
+#include "options.hpp"
+
+#include <charla/msg/keys.hpp>
+#include <charla/version.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+
+namespace charla::broker {
+namespace {
+
+std::set<std::string> load_allow_list(const std::string& dir) {
+  std::set<std::string> keys;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().filename().string().front() == '.') continue;
+    keys.insert(msg::z85_to_binary(msg::read_key_file(entry.path())));
+  }
+  spdlog::info("{} claves autorizadas en {}", keys.size(), dir);
+  return keys;
+}
+
+void add_options(CLI::App& app, Options& o) {
+  Config& cfg = o.cfg;
+  app.set_version_flag("--version", std::string("charla-broker ") + kVersionString);
+  app.set_config("--config", "",
+                 "Fichero de configuración: una opción por línea, 'nombre = valor' con el nombre largo "
+                 "(port = 8082); lo que se da en la línea de órdenes manda");
+  app.add_option("--bind", cfg.bind, "Dirección en la que escuchar")->capture_default_str();
+  app.add_option("-p,--port", cfg.port, "Puerto ROUTER (comandos); 0 = uno libre")->capture_default_str();
+  app.add_option("--pub-port", cfg.pub_port, "Puerto PUB (difusión y presencia); 0 = uno libre")->capture_default_str();
+  app.add_option("--workers", cfg.workers, "Hilos trabajadores (0 = uno por hilo de hardware)")->capture_default_str();
+  app.add_option("--io-threads", cfg.io_threads, "Hilos de E/S de ZeroMQ (el lado TCP de ambos sockets)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--idle-timeout", cfg.idle_timeout_s, "Segundos sin actividad hasta INACTIVO (0 = nunca)")
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", cfg.heartbeat_ms, "Intervalo de latido en ms")
+      ->capture_default_str()
+      ->check(CLI::Range(10u, 60000u));
+  app.add_option("--expiry-ms", cfg.expiry_ms, "Un cliente sin noticias en este tiempo se da por perdido (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(30u, 600000u));
+  app.add_option("--max-text", cfg.max_text, "Bytes máximos de un mensaje de texto")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60000));
+  app.add_option("--max-frame", cfg.max_frame, "Bytes máximos de un frame; uno mayor cierra la conexión")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 16 * 1024 * 1024));
+  app.add_option("--max-sessions", cfg.max_sessions, "Sesiones simultáneas como máximo")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--pub-hwm", cfg.pub_hwm,
+                 "Frames en cola por suscriptor antes de descartar (un frame: un mensaje o una ráfaga de hasta 32 KiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--burst", cfg.burst, "Mensajes seguidos permitidos antes de aplicar --rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--curve-secret", o.curve_secret_file,
+                 "Fichero con la clave secreta CURVE del servidor (40 caracteres Z85, como la escribe "
+                 "charla-keygen): cifra y autentica ambos sockets")
+      ->check(CLI::ExistingFile);
+  app.add_option("--allow-keys", o.allow_dir,
+                 "Directorio con las claves públicas de los clientes autorizados (una por fichero)")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical u off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--port-file", o.port_file, "Escribe aquí 'PUERTO PUERTO_PUB' al escuchar (para scripts)");
+}
+
+// What CLI11's checks cannot say: relations between options. Empty when fine.
+std::string problem(const Config& cfg) {
+  if (cfg.expiry_ms <= cfg.heartbeat_ms) return "--expiry-ms debe ser mayor que --heartbeat-ms";
+  if (cfg.max_frame < cfg.max_text + 1024) return "--max-frame debe superar a --max-text en al menos 1024 bytes";
+  return {};
+}
+
+}  // namespace
+
+std::variant<Options, int> parse_options(int argc, char** argv) {
+  Options o;
+  CLI::App app{"charla-broker: servidor de chat de charla (ZeroMQ).\n"
+               "Comandos y mensajes privados por ROUTER (--port); difusión y presencia por PUB (--pub-port)."};
+  add_options(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (const auto p = problem(o.cfg); !p.empty()) {
+    std::cerr << "charla-broker: " << p << "\n";
+    return 2;
+  }
+  return o;
+}
+
+void load_keys(Options& o) {
+  if (!o.curve_secret_file.empty()) o.cfg.curve_secret = msg::read_key_file(o.curve_secret_file);
+  if (o.allow_dir.empty()) return;
+  if (o.cfg.curve_secret.empty()) throw std::runtime_error("--allow-keys necesita --curve-secret");
+  o.cfg.allow_keys = load_allow_list(o.allow_dir);
+}
+
+}  // namespace charla::broker

@@ -1,0 +1,26 @@
+// charla-broker's command line and configuration file, into a Config.
+#pragma once
+
+#include <charla/broker/config.hpp>
+
+#include <string>
+#include <variant>
+
+namespace charla::broker {
+
+struct Options {
+  Config cfg;
+  std::string log_level = "info";
+  std::string port_file;  // once listening, "PORT PUB_PORT\n" is written there
+  std::string curve_secret_file, allow_dir;
+};
+
+// Parses the command line (and the file of --config, if given). On --help,
+// --version or a mistake it prints what to print and returns the exit code.
+std::variant<Options, int> parse_options(int argc, char** argv);
+
+// Reads the key files the options name into o.cfg. Throws std::runtime_error
+// with one readable sentence.
+void load_keys(Options& o);
+
+}  // namespace charla::broker
