@@ -5,6 +5,8 @@
 // decode, session state machine, handlers, registry, encoding of replies).
 #include "worker.hpp"
 
+#include <charla/msg/retry.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <cstddef>
@@ -29,9 +31,10 @@ struct Harness {
     io.bind(worker_endpoint(shared->instance, 0));
     worker = std::make_unique<Worker>(ctx, *shared, 0);
   }
+  // libFuzzer's once-a-second SIGALRM may land inside a ZeroMQ call: EINTR means "again".
   void drain() {
     zmq::message_t m;
-    while (io.recv(m, zmq::recv_flags::dontwait)) {
+    while (charla::msg::retry_interrupted([&] { return io.recv(m, zmq::recv_flags::dontwait); })) {
     }
   }
   zmq::context_t ctx;

@@ -15,11 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!back || back.value().msg.index() != r.value().msg.index()) std::abort();
   }
   if (auto r = msg::decode_published(data, size)) {
-    if (r.messages().empty()) std::abort();
-    for (const auto& m : r.messages()) {
+    if (r.value().empty()) std::abort();
+    for (const auto& m : r.value()) {
       const auto again = msg::encode_published(m);
       auto back = msg::decode_published(again.data(), again.size());
-      if (!back || back.messages().size() != 1 || back.messages()[0].index() != m.index()) std::abort();
+      if (!back || back.value().size() != 1 || back.value()[0].index() != m.index()) std::abort();
     }
   }
   return 0;

@@ -162,6 +162,22 @@ std::vector<Malformed> malformed_frames() {
       {"bytes (bin) for a string", frame("say", 1, [](Raw& r) { r.str("text").bin("hola"); }), ErrorCode::too_long},
       {"an empty bin for a string", frame("say", 1, [](Raw& r) { r.str("text").bin(""); }), ErrorCode::bad_field},
       {"an ext value", frame("ping", 1, [](Raw& r) { r.str("x").ext(1, "ab"); }), ErrorCode::too_long},
+      {"a fixext1 value", frame("ping", 1, [](Raw& r) { r.str("x").verbatim("\xd4\x05\x41"); }), ErrorCode::too_long},
+      // The type.
+      {"a type that is not UTF-8", Raw().map(2).str("v").uint(msg::kProtocolVersion).str("t").str("\xff\xfe").bytes(),
+       ErrorCode::bad_utf8},
+      {"a type over 64 KiB", Raw().map(2).str("v").uint(msg::kProtocolVersion).str("t").str(std::string(65537, 'p')).bytes(),
+       ErrorCode::too_long},
+      {"a type that is a number", Raw().map(2).str("v").uint(msg::kProtocolVersion).str("t").uint(1).bytes(),
+       ErrorCode::bad_field},
+      {"an unknown type", frame("shout"), ErrorCode::unknown_type},
+      // Order: the frame, then v, then t, then id, then the fields.
+      {"a bad version with bytes after the map", Raw().map(1).str("v").uint(1).uint(7).bytes(), ErrorCode::bad_frame},
+      {"a non-map over the size limit", Raw().array(100001).bytes(), ErrorCode::too_long},
+      {"a bad version and an unknown type", Raw().map(2).str("v").uint(1).str("t").str("shout").bytes(),
+       ErrorCode::bad_version},
+      {"an unknown type and a bad id", frame("shout", 1, [](Raw& r) { r.str("id").sint(-1); }), ErrorCode::unknown_type},
+      {"a bad id and a missing field", frame("say", 1, [](Raw& r) { r.str("id").str("1"); }), ErrorCode::bad_field},
       {"a string header claiming 4 GiB", frame("say", 1, [](Raw& r) { r.str("text").verbatim("\xdb\xff\xff\xff\xff"); }),
        ErrorCode::bad_frame},
   };
@@ -198,8 +214,8 @@ TEST_CASE("a published message is one frame holding its topic and then the body"
     CHECK(frame == topic + msg::encode_to_string(m));  // the same body as on the ROUTER, after the topic
     auto r = msg::decode_published(frame.data(), frame.size());
     REQUIRE(r);
-    REQUIRE(r.messages().size() == 1);
-    CHECK(same(r.messages()[0], m));
+    REQUIRE(r.value().size() == 1);
+    CHECK(same(r.value()[0], m));
   }
   // The specification's example (docs/protocol.md 2.2): topic bytes, then a fixmap.
   const auto beat = msg::encode_published(msg::Beat{1, 2, 3}).to_string();
@@ -220,15 +236,15 @@ TEST_CASE("a published frame may carry several messages of its topic, in order",
   }
   auto r = msg::decode_published(frame.data(), frame.size());
   REQUIRE(r);
-  REQUIRE(r.messages().size() == chats.size());
-  for (std::size_t i = 0; i < chats.size(); ++i) CHECK(same(r.messages()[i], chats[i]));
+  REQUIRE(r.value().size() == chats.size());
+  for (std::size_t i = 0; i < chats.size(); ++i) CHECK(same(r.value()[i], chats[i]));
 
   const auto beat = msg::encode_to_string(msg::Beat{1, 2, 3});
   const auto bye = msg::encode_to_string(msg::Shutdown{"adiós"});
   auto sys = msg::decode_published(("sys" + beat + bye).data(), 3 + beat.size() + bye.size());
   REQUIRE(sys);
-  REQUIRE(sys.messages().size() == 2);
-  CHECK(std::holds_alternative<msg::Shutdown>(sys.messages()[1]));
+  REQUIRE(sys.value().size() == 2);
+  CHECK(std::holds_alternative<msg::Shutdown>(sys.value()[1]));
 }
 
 TEST_CASE("a published frame without its topic or under the wrong one is refused", "[codec][pub]") {
@@ -393,6 +409,12 @@ TEST_CASE("the decoder's limits are those of the specification", "[codec]") {
   auto known_str = [](std::size_t n) { return frame("say", 1, [&](Raw& r) { r.str("text").str(std::string(n, 'a')); }); };
   CHECK(msg::decode(known_str(65536)));
   CHECK(refused(known_str(65537), ErrorCode::too_long));
+
+  // bin and ext values must be empty, so empty ones pass under an unknown key.
+  CHECK(msg::decode(frame("ping", 1, [](Raw& r) { r.str("x").bin(""); })));
+  CHECK(msg::decode(frame("ping", 1, [](Raw& r) { r.str("x").verbatim("\xc7\x00\x05"s); })));      // ext8, empty
+  CHECK(msg::decode(frame("ping", 1, [](Raw& r) { r.str("x").verbatim("\xc8\x00\x00\x05"s); })));  // ext16, empty
+  CHECK(refused(frame("ping", 1, [](Raw& r) { r.str("x").verbatim("\xc7\x01\x05\x41"); }), ErrorCode::too_long));
 }
 
 TEST_CASE("the encoder writes the bytes of the specification's example", "[codec]") {

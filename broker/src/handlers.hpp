@@ -1,48 +1,33 @@
-// One handler per client message type, and the session state machine that
-// decides which types a connection may send:
-//
-//   state      accepts                                          anything else
-//   --------   ----------------------------------------------   --------------------
-//   start      hello (-> joined), watch, who, sync               error not_joined
-//   joined     say, whisper, who, info, set_status, ping, sync,  hello: already_joined
-//              watch, bye (-> gone)
-//   any        broker-to-client types                            error unknown_type
+// The actions of the session state machine (machine.cpp): one small function
+// per thing the broker does in answer to an event, named for what it does.
+// Which action runs for which message in which state is decided by the table
+// in machine.cpp, not here.
 #pragma once
 
-#include "link.hpp"
-#include "registry.hpp"
-#include "shared.hpp"
+#include "machine.hpp"
 
 #include <charla/msg/protocol.hpp>
 
-#include <memory>
-#include <string>
-#include <string_view>
-#include <unordered_map>
+namespace charla::broker::handle {
 
-namespace charla::broker {
+// In start.
+void join(Request& r, msg::Hello& m);  // hello: a session under the name -> joined
+void refuse_not_joined(Request& r, const msg::Message& m);
 
-using LocalSessions = std::unordered_map<std::string, std::shared_ptr<Session>>;  // by routing id
+// In any state.
+void welcome_observer(Request& r, msg::Watch& m);  // watch: the welcome, no session
+void users(Request& r, msg::Who& m);               // who: the snapshot
+void beat(Request& r, msg::Sync& m);               // sync: an extra beat on PUB
+void refuse_unknown_type(Request& r, const msg::Message& m);
 
-// Everything a handler may use for one request.
-struct Request {
-  Shared& shared;
-  Outbox& out;
-  LocalSessions& local;
-  std::size_t worker;
-  Clock::time_point now;
-  std::string_view rid;
-  std::string_view ip;
-  std::uint64_t id;                  // request id to echo, 0 if none
-  std::shared_ptr<Session> session;  // null before hello
+// In joined.
+void refuse_second_hello(Request& r, msg::Hello& m);
+void user_info(Request& r, msg::Info& m);
+void set_status(Request& r, msg::SetStatus& m);
+void broadcast(Request& r, msg::Say& m);
+void whisper(Request& r, msg::Whisper& m);
+void pong(Request& r, msg::Ping& m);
+void leave(Request& r, msg::Bye& m);  // bye -> start
+void lose(Request& r);                // expiry -> start
 
-  void error(msg::ErrorCode code, std::string text, std::string_view re) const;
-  void publish(const msg::Presence& p) const;
-};
-
-void dispatch(Request& r, msg::Message& m);
-
-// Periodic work for one worker's sessions: expire the silent, mark the idle.
-void expire_and_idle(Shared& shared, Outbox& out, LocalSessions& local, Clock::time_point now);
-
-}  // namespace charla::broker
+}  // namespace charla::broker::handle

@@ -4,6 +4,7 @@
 #include "link.hpp"
 
 #include <charla/msg/codec.hpp>
+#include <charla/msg/retry.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,16 @@
 
 namespace charla::broker {
 namespace {
+
+using msg::retry_interrupted;
+
+bool recv(zmq::socket_t& s, zmq::message_t& m, zmq::recv_flags f = zmq::recv_flags::none) {
+  return retry_interrupted([&] { return s.recv(m, f).has_value(); });
+}
+template <class Part>  // zmq::message_t& or zmq::const_buffer
+bool send(zmq::socket_t& s, Part&& part, zmq::send_flags f) {
+  return retry_interrupted([&] { return s.send(std::forward<Part>(part), f).has_value(); });
+}
 
 constexpr int kBatch = 512;  // messages taken from one socket before polling again
 // Publications waiting in one loop turn leave as one frame up to
@@ -59,12 +70,8 @@ void IoLoop::run() {
     }
     if (zap_ != nullptr) items[2 + n] = {zap_->socket().handle(), 0, ZMQ_POLLIN, 0};
     const auto wait = std::max<Clock::duration>(next_beat_ - Clock::now(), Clock::duration::zero());
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::duration_cast<std::chrono::milliseconds>(wait));
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
-      throw;
-    }
+    retry_interrupted(
+        [&] { return zmq::poll(items.data(), items.size(), std::chrono::duration_cast<std::chrono::milliseconds>(wait)); });
     if (items[1].revents & ZMQ_POLLIN) return shutdown();
     if (zap_ != nullptr && (items[2 + n].revents & ZMQ_POLLIN)) zap_->handle();
     for (std::size_t i = 0; i < n; ++i) {
@@ -82,14 +89,14 @@ void IoLoop::run() {
 }
 
 bool IoLoop::read_client(Inbound& in) {
-  if (!router_.recv(in.rid, zmq::recv_flags::dontwait)) return false;
+  if (!recv(router_, in.rid, zmq::recv_flags::dontwait)) return false;
   if (!in.rid.more()) return true;  // cannot happen on ROUTER; ignored below as an empty body
-  (void)router_.recv(in.body);
+  (void)recv(router_, in.body);
   if (in.body.more()) {
     // A message of several frames: drain it and answer once, here.
     zmq::message_t extra;
     do {
-      (void)router_.recv(extra);
+      (void)recv(router_, extra);
     } while (extra.more());
     const auto ip = peer_address(in.body);
     spdlog::warn("mensaje de varios frames de {}: descartado", ip);
@@ -116,9 +123,9 @@ void IoLoop::from_clients() {
 
 bool IoLoop::try_send(std::size_t i, Inbound& in) {
   auto& link = links_[i];
-  if (!link.send(in.rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return false;
-  (void)link.send(in.ip, zmq::send_flags::sndmore);
-  (void)link.send(in.body, zmq::send_flags::none);
+  if (!send(link, in.rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return false;
+  (void)send(link, in.ip, zmq::send_flags::sndmore);
+  (void)send(link, in.body, zmq::send_flags::none);
   return true;
 }
 
@@ -132,16 +139,16 @@ void IoLoop::to_worker(std::size_t i, Inbound&& in) {
 void IoLoop::from_worker(std::size_t i) {
   auto& link = links_[i];
   zmq::message_t kind, a, b, c;
-  for (int k = 0; k < kBatch && link.recv(kind, zmq::recv_flags::dontwait); ++k) {
+  for (int k = 0; k < kBatch && recv(link, kind, zmq::recv_flags::dontwait); ++k) {
     const char tag = kind.size() == 1 ? *kind.data<char>() : '?';
     if (tag == 'R') {
-      (void)link.recv(a);
-      (void)link.recv(b);
+      (void)recv(link, a);
+      (void)recv(link, b);
       send_to_client(a, b);
     } else if (tag == 'P') {
-      (void)link.recv(a);  // stream
-      (void)link.recv(b);  // seq
-      (void)link.recv(c);  // topic + body
+      (void)recv(link, a);  // stream
+      (void)recv(link, b);  // seq
+      (void)recv(link, c);  // topic + body
       std::uint64_t seq = 0;
       std::memcpy(&seq, b.data(), sizeof seq);
       auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
@@ -156,8 +163,8 @@ void IoLoop::from_worker(std::size_t i) {
 
 void IoLoop::send_to_client(zmq::message_t& rid, zmq::message_t& body) {
   try {
-    if (router_.send(rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
-      (void)router_.send(body, zmq::send_flags::dontwait);
+    if (send(router_, rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+      (void)send(router_, body, zmq::send_flags::dontwait);
       return;
     }
     ++dropped_;
@@ -186,9 +193,9 @@ void IoLoop::publish(zmq::message_t& frame, std::string_view topic) {
 void IoLoop::flush_published() {
   if (pending_ == 0) return;
   if (pending_ == 1) {
-    pub_.send(first_, zmq::send_flags::none);
+    send(pub_, first_, zmq::send_flags::none);
   } else {
-    pub_.send(zmq::buffer(batch_), zmq::send_flags::none);
+    send(pub_, zmq::buffer(batch_), zmq::send_flags::none);
   }
   pending_ = 0;
 }
@@ -206,7 +213,7 @@ void IoLoop::shutdown() {
   auto frame = msg::encode_published(msg::Shutdown{"el servidor se está cerrando"});
   publish(frame, msg::kTopicSys);
   flush_published();
-  for (auto& link : links_) link.send(zmq::str_buffer("Q"), zmq::send_flags::none);
+  for (auto& link : links_) send(link, zmq::str_buffer("Q"), zmq::send_flags::none);
 }
 
 }  // namespace charla::broker

@@ -1,7 +1,9 @@
-// The I/O thread: owns the ROUTER and PUB sockets and one inproc PAIR per
-// worker. It never decodes and never blocks: it routes clients' frames to the
-// worker that owns the client, sends workers' replies out of the ROUTER, and
-// publishes in sequence order, a burst under one topic as one frame.
+// The I/O thread's loop: the only thread that uses the ROUTER and PUB sockets
+// (Broker::Impl in broker.cpp creates and owns them) and the one inproc PAIR
+// per worker (which it owns). It never decodes and never blocks: it routes
+// clients' frames to the worker that owns the client, sends workers' replies
+// out of the ROUTER, and publishes in sequence order, a burst under one topic
+// as one frame.
 #pragma once
 
 #include "clock.hpp"

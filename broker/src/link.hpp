@@ -9,6 +9,7 @@
 #pragma once
 
 #include <charla/msg/codec.hpp>
+#include <charla/msg/retry.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -32,22 +33,31 @@ class Outbox {
   explicit Outbox(zmq::socket_t& link) : link_(link) {}
 
   void reply(std::string_view rid, const msg::Message& m, std::uint64_t id = 0) {
-    link_.send(zmq::buffer("R", 1), zmq::send_flags::sndmore);
-    link_.send(zmq::buffer(rid), zmq::send_flags::sndmore);
-    link_.send(msg::encode(m, id), zmq::send_flags::none);
+    send(zmq::buffer("R", 1), zmq::send_flags::sndmore);
+    send(zmq::buffer(rid), zmq::send_flags::sndmore);
+    auto body = msg::encode(m, id);
+    send(body, zmq::send_flags::none);
   }
 
   void publish(Stream stream, std::uint64_t seq, const msg::Message& m) {
     char s = static_cast<char>(stream);
-    link_.send(zmq::buffer("P", 1), zmq::send_flags::sndmore);
-    link_.send(zmq::buffer(&s, 1), zmq::send_flags::sndmore);
-    link_.send(zmq::buffer(&seq, sizeof seq), zmq::send_flags::sndmore);
-    link_.send(msg::encode_published(m), zmq::send_flags::none);
+    send(zmq::buffer("P", 1), zmq::send_flags::sndmore);
+    send(zmq::buffer(&s, 1), zmq::send_flags::sndmore);
+    send(zmq::buffer(&seq, sizeof seq), zmq::send_flags::sndmore);
+    auto frame = msg::encode_published(m);
+    send(frame, zmq::send_flags::none);
   }
 
-  void beat() { link_.send(zmq::buffer("B", 1), zmq::send_flags::none); }
+  void beat() { send(zmq::buffer("B", 1), zmq::send_flags::none); }
 
  private:
+  void send(zmq::const_buffer b, zmq::send_flags f) {
+    msg::retry_interrupted([&] { return link_.send(b, f); });
+  }
+  void send(zmq::message_t& m, zmq::send_flags f) {
+    msg::retry_interrupted([&] { return link_.send(m, f); });
+  }
+
   zmq::socket_t& link_;
 };
 

@@ -31,12 +31,12 @@ struct Session {
   const Clock::time_point connected_at;
   const std::uint64_t connected_wall_ms;
 
-  // Touched only by the owning worker.
-  Clock::time_point last_heard;  // any message, pings included
+  // Presence (presence.cpp decides every change to these).
+  // Touched only by the owning worker:
+  Clock::time_point last_heard;  // liveness: any frame, pings included
   bool idle_set = false;         // INACTIVO was set by idleness, not chosen
-
-  // Read by every worker.
-  std::atomic<Clock::rep> last_activity;       // last command or message (not pings)
+  // Read by every worker:
+  std::atomic<Clock::rep> last_activity;                 // the user's last command (not pings)
   std::atomic<msg::Status> status{msg::Status::activo};  // written under the registry lock
 
   Clock::time_point activity() const noexcept { return Clock::time_point(Clock::duration(last_activity.load(std::memory_order_relaxed))); }

@@ -3,6 +3,7 @@
 #include "format.hpp"
 
 #include <charla/msg/names.hpp>
+#include <charla/msg/overloaded.hpp>
 #include <charla/msg/text.hpp>
 
 #include <cerrno>
@@ -17,12 +18,7 @@ constexpr std::uint64_t kUserListId = 2;  // who asked for with /usuarios
 constexpr std::uint64_t kByeId = 3;
 constexpr milliseconds kQuitWait{2000};
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+using msg::overloaded;
 
 std::string status_word(msg::Status s) { return std::string(msg::to_string(s)); }
 

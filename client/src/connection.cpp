@@ -263,7 +263,7 @@ void Connection::on_sub(std::deque<Event>& out) {
       out.emplace_back(invalid(r.error().code, r.error().detail));
       continue;
     }
-    for (auto& m : r.messages()) {  // one frame may carry several messages of its topic
+    for (auto& m : r.value()) {  // one frame may carry several messages of its topic
       if (!on_published(std::move(m), out)) return;
     }
   }

@@ -1,8 +1,10 @@
 #include <charla/msg/codec.hpp>
+#include <charla/msg/overloaded.hpp>
 #include <charla/msg/text.hpp>
 
 #include <msgpack.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstdlib>
@@ -11,13 +13,6 @@
 
 namespace charla::msg {
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 // ---------------------------------------------------------------- encoding
 
@@ -133,7 +128,10 @@ class Reader {
     return nullptr;
   }
 
-  std::string str(std::string_view key) {
+  std::string str(std::string_view key) { return std::string(str_view(key)); }
+
+  // A known string field: a str (bad_field), at most kMaxStringBytes (too_long), UTF-8 (bad_utf8).
+  std::string_view str_view(std::string_view key) {
     const auto* o = require(key, msgpack::type::STR, "una cadena");
     if (o == nullptr) return {};
     const auto v = as_view(*o);
@@ -142,7 +140,7 @@ class Reader {
     } else if (!valid_utf8(v)) {
       fail(ErrorCode::bad_utf8, "el campo '" + std::string(key) + "' no es UTF-8 válido");
     }
-    return std::string(v);
+    return v;
   }
 
   std::uint64_t u64(std::string_view key) {
@@ -296,13 +294,31 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
     {"shutdown", [](Reader& r) -> Message { return Shutdown{r.str("text")}; }},
 }};
 
-// Bounds on what the msgpack parser may allocate for one frame.
+// Bounds on what the msgpack parser may allocate for one frame. msgpack-c counts
+// an ext value's type byte: a limit of 1 admits only empty ext values.
 const msgpack::unpack_limit kLimits(/*array*/ kMaxUsers, /*map*/ 32, /*str*/ kMaxStringBytes * 2,
-                                    /*bin*/ 0, /*ext*/ 0, /*depth*/ 4);
+                                    /*bin*/ 0, /*ext*/ 1, /*depth*/ 4);
 
 bool no_copy(msgpack::type::object_type, std::size_t, void*) { return true; }
 
-DecodeResult decode_object(const msgpack::object& root) {
+// Step 1: parses the msgpack value that starts at `offset` within the limits and
+// moves `offset` past it. The first problem in byte order decides the error.
+Result<msgpack::object_handle> parse_at(const char* data, std::size_t size, std::size_t& offset) noexcept {
+  try {
+    return msgpack::unpack(data, size, offset, no_copy, nullptr, kLimits);
+  } catch (const msgpack::insufficient_bytes&) {
+    return DecodeError{ErrorCode::bad_frame, "mensaje msgpack incompleto"};
+  } catch (const msgpack::depth_size_overflow&) {
+    return DecodeError{ErrorCode::bad_frame, "el mensaje msgpack está anidado demasiado"};
+  } catch (const msgpack::size_overflow&) {
+    return DecodeError{ErrorCode::too_long, "el mensaje msgpack excede los límites de tamaño"};
+  } catch (const std::exception&) {
+    return DecodeError{ErrorCode::bad_frame, "el mensaje no es msgpack válido"};
+  }
+}
+
+// Steps 3 on: a map with "v", "t", "id" and the fields of its type.
+DecodeResult interpret(const msgpack::object& root) {
   if (root.type != msgpack::type::MAP) return DecodeError{ErrorCode::bad_frame, "el mensaje no es un mapa msgpack"};
   Reader r(root);
   const auto* v = r.find("v");
@@ -313,40 +329,20 @@ DecodeResult decode_object(const msgpack::object& root) {
     return DecodeError{ErrorCode::bad_version, "versión de protocolo " + std::to_string(v->via.u64) +
                                                    " no soportada; esta es la " + std::to_string(kProtocolVersion)};
   }
-  const auto* t = r.find("t");
-  if (t == nullptr || t->type != msgpack::type::STR) {
-    return DecodeError{ErrorCode::bad_field, "falta el tipo de mensaje (campo 't')"};
+  const auto type = r.str_view("t");
+  if (r.error()) return std::move(*r.error());
+  const auto entry = std::find_if(kDecoders.begin(), kDecoders.end(), [&](const TypeEntry& e) { return e.name == type; });
+  if (entry == kDecoders.end()) {
+    return DecodeError{ErrorCode::unknown_type, "tipo de mensaje desconocido: '" + printable(type.substr(0, 32)) + "'"};
   }
-  const auto type = as_view(*t);
   std::uint64_t id = 0;
   if (const auto* o = r.find("id")) {
     if (o->type != msgpack::type::POSITIVE_INTEGER) return DecodeError{ErrorCode::bad_field, "campo 'id' no es un entero"};
     id = o->via.u64;
   }
-  for (const auto& entry : kDecoders) {
-    if (entry.name != type) continue;
-    Message m = entry.fn(r);
-    if (r.error()) return std::move(*r.error());
-    return Decoded{std::move(m), id};
-  }
-  return DecodeError{ErrorCode::unknown_type,
-                     "tipo de mensaje desconocido: '" + printable(type.substr(0, 32)) + "'"};
-}
-
-// Decodes the map that starts at `offset` and moves `offset` past it.
-DecodeResult decode_at(const char* data, std::size_t size, std::size_t& offset) noexcept {
-  try {
-    const auto handle = msgpack::unpack(data, size, offset, no_copy, nullptr, kLimits);
-    return decode_object(handle.get());
-  } catch (const msgpack::insufficient_bytes&) {
-    return DecodeError{ErrorCode::bad_frame, "mensaje msgpack incompleto"};
-  } catch (const msgpack::depth_size_overflow&) {
-    return DecodeError{ErrorCode::bad_frame, "el mensaje msgpack está anidado demasiado"};
-  } catch (const msgpack::size_overflow&) {
-    return DecodeError{ErrorCode::too_long, "el mensaje msgpack excede los límites de tamaño"};
-  } catch (const std::exception&) {
-    return DecodeError{ErrorCode::bad_frame, "el mensaje no es msgpack válido"};
-  }
+  Message m = entry->fn(r);
+  if (r.error()) return std::move(*r.error());
+  return Decoded{std::move(m), id};
 }
 
 // Hands the buffer to ZeroMQ: no copy; ZeroMQ frees it with std::free.
@@ -359,9 +355,14 @@ zmq::message_t to_message(msgpack::sbuffer& buf) {
 
 DecodeResult decode(const void* data, std::size_t size) noexcept {
   std::size_t offset = 0;
-  auto r = decode_at(static_cast<const char*>(data), size, offset);
-  if (r && offset != size) return DecodeError{ErrorCode::bad_frame, "bytes sobrantes tras el mensaje msgpack"};
-  return r;
+  auto parsed = parse_at(static_cast<const char*>(data), size, offset);
+  if (!parsed) return parsed.error();
+  if (offset != size) return DecodeError{ErrorCode::bad_frame, "bytes sobrantes tras el mensaje msgpack"};
+  try {
+    return interpret(parsed.value().get());
+  } catch (const std::exception&) {  // bad_alloc
+    return DecodeError{ErrorCode::too_long, "mensaje demasiado grande"};
+  }
 }
 
 PublishedResult decode_published(const void* data, std::size_t size) noexcept {
@@ -372,7 +373,9 @@ PublishedResult decode_published(const void* data, std::size_t size) noexcept {
     try {
       std::vector<Message> out;
       for (std::size_t offset = topic.size(); offset < frame.size();) {
-        auto d = decode_at(frame.data(), frame.size(), offset);
+        auto parsed = parse_at(frame.data(), frame.size(), offset);
+        if (!parsed) return parsed.error();
+        auto d = interpret(parsed.value().get());
         if (!d) return d.error();
         if (topic_of(d.value().msg) != topic) {
           return DecodeError{ErrorCode::bad_frame, "'" + std::string(type_name(d.value().msg)) +

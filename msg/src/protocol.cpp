@@ -84,6 +84,8 @@ std::string_view topic_of(const Message& m) noexcept {
   return {};
 }
 
+bool is_request(const Message& m) noexcept { return m.index() <= variant_index<Watch>; }
+
 std::string_view type_name(const Message& m) noexcept { return kTypeNames[m.index()]; }
 
 std::string_view type_name_at(std::size_t index) noexcept { return kTypeNames[index]; }

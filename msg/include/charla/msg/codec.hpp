@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <zmq.hpp>
@@ -26,45 +27,34 @@ struct DecodeError {
   std::string detail;  // one sentence for a log line or an error reply
 };
 
-class DecodeResult {
+// A value, or the protocol error that prevented it: errors are values at the
+// protocol boundary, never exceptions.
+template <class T>
+class Result {
  public:
-  DecodeResult(Decoded d) : value_(std::move(d)) {}     // NOLINT: implicit by design
-  DecodeResult(DecodeError e) : error_(std::move(e)) {}  // NOLINT
-  explicit operator bool() const noexcept { return value_.has_value(); }
-  Decoded& value() { return *value_; }
-  const Decoded& value() const { return *value_; }
-  const DecodeError& error() const noexcept { return error_; }
+  Result(T v) : v_(std::move(v)) {}            // NOLINT: implicit by design
+  Result(DecodeError e) : v_(std::move(e)) {}  // NOLINT
+  explicit operator bool() const noexcept { return v_.index() == 0; }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  const DecodeError& error() const { return std::get<1>(v_); }
 
  private:
-  std::optional<Decoded> value_;
-  DecodeError error_;
+  std::variant<T, DecodeError> v_;
 };
 
-// Decodes one frame. Checks: one msgpack map, nothing after it, "v" equal to
-// kProtocolVersion, a known "t", every field of that type present with its type,
-// every string valid UTF-8 and at most kMaxStringBytes.
+using DecodeResult = Result<Decoded>;
+using PublishedResult = Result<std::vector<Message>>;  // every message of one PUB frame, in order
+
+// Decodes one frame, checking in this order (docs/protocol.md 3.4): the msgpack
+// parse within the limits, one map and nothing after it, "v", "t", "id", then
+// every field of the type in the order of its table.
 DecodeResult decode(const void* data, std::size_t size) noexcept;
 inline DecodeResult decode(std::string_view bytes) noexcept { return decode(bytes.data(), bytes.size()); }
 
-// What decode_published returns: every message of one PUB frame, in order, or
-// the first error (then none of the frame's messages may be used).
-class PublishedResult {
- public:
-  PublishedResult(std::vector<Message> m) : messages_(std::move(m)) {}  // NOLINT: implicit by design
-  PublishedResult(DecodeError e) : error_(std::move(e)), failed_(true) {}  // NOLINT
-  explicit operator bool() const noexcept { return !failed_; }
-  std::vector<Message>& messages() noexcept { return messages_; }
-  const DecodeError& error() const noexcept { return error_; }
-
- private:
-  std::vector<Message> messages_;
-  DecodeError error_;
-  bool failed_ = false;
-};
-
 // Decodes one PUB frame: a known topic, then one or more bodies back to back,
 // each checked as decode() checks a frame and each of a type published under
-// that topic (docs/protocol.md 2.2).
+// that topic (docs/protocol.md 2.2). On an error none of its messages may be used.
 PublishedResult decode_published(const void* data, std::size_t size) noexcept;
 
 // Encodes into a ZeroMQ message without an extra copy. id 0 means "no id".

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -125,6 +126,21 @@ struct Shutdown { std::string text; };
 using Message = std::variant<Hello, Say, Whisper, Who, Info, SetStatus, Ping, Sync, Bye, Watch,  //
                              Welcome, Users, UserInfo, Private, Ok, Pong, Error,           //
                              Chat, Presence, Beat, Shutdown>;
+
+// The position of type T in Message: a number for tables indexed by message type.
+template <class T, std::size_t I = 0>
+constexpr std::size_t variant_index_of() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, Message>, T>) {
+    return I;
+  } else {
+    return variant_index_of<T, I + 1>();
+  }
+}
+template <class T>
+inline constexpr std::size_t variant_index = variant_index_of<T>();
+
+// A type that clients send (hello … watch); the others only the broker sends.
+bool is_request(const Message& m) noexcept;
 
 // The PUB topic a message is published under; empty for types that are never published.
 std::string_view topic_of(const Message& m) noexcept;

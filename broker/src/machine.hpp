@@ -1,0 +1,52 @@
+// The session state machine of docs/protocol.md section 6, written as data in
+// machine.cpp: for each state of a connection, the events it accepts and the
+// action each runs (handlers.hpp). An event is a message received on the
+// connection, or the expiry of its session. Whatever a state does not list is
+// answered by the catch-all: not_joined for a request that needs a session,
+// unknown_type for a type that only the broker sends.
+#pragma once
+
+#include "link.hpp"
+#include "presence.hpp"
+#include "registry.hpp"
+#include "shared.hpp"
+
+#include <charla/msg/protocol.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace charla::broker {
+
+enum class State : std::uint8_t {
+  start,   // no session: a new connection, or one whose session ended (bye, expiry)
+  joined,  // hello succeeded: the connection has a session with a name
+};
+
+// Everything an action may use for one event on one connection.
+struct Request {
+  Shared& shared;
+  Outbox& out;
+  Presence& presence;
+  LocalSessions& local;  // the sessions of this worker, by routing id
+  std::size_t worker;
+  Clock::time_point now;
+  std::string_view rid;
+  std::string_view ip;
+  std::uint64_t id = 0;              // request id to echo, 0 if none
+  std::shared_ptr<Session> session;  // null in state start
+
+  State state() const noexcept { return session ? State::joined : State::start; }
+  void reply(const msg::Message& m) const { out.reply(rid, m, id); }
+  void error(msg::ErrorCode code, std::string text, std::string_view re) const;
+  void publish(const msg::Presence& p) const { out.publish(Stream::presence, p.seq, p); }
+};
+
+// A decoded message from the connection.
+void dispatch(Request& r, msg::Message& m);
+// The session of r went silent for expiry_ms.
+void expire(Request& r);
+
+}  // namespace charla::broker
