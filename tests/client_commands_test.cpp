@@ -1,4 +1,4 @@
-#include "commands.hpp"
+#include <charla/client/commands.hpp>
 
 #include <catch2/catch.hpp>
 

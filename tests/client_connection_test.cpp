@@ -3,7 +3,7 @@
 // broker may send (several messages in one frame) and what it never would
 // (frames that are not protocol 2). The client reads every message of a frame
 // in order, and a frame it cannot read is one error event: the link stays up.
-#include "connection.hpp"
+#include <charla/client/connection.hpp>
 
 #include <charla/msg/codec.hpp>
 

@@ -1,6 +1,6 @@
-#include "chat_app.hpp"
+#include <charla/client/chat_app.hpp>
 
-#include "format.hpp"
+#include <charla/client/format.hpp>
 
 #include <charla/msg/names.hpp>
 #include <charla/msg/overloaded.hpp>
@@ -13,7 +13,6 @@
 namespace charla::client {
 namespace {
 
-constexpr std::uint64_t kSnapshotId = 1;  // who sent by the client itself
 constexpr std::uint64_t kUserListId = 2;  // who asked for with /usuarios
 constexpr std::uint64_t kByeId = 3;
 constexpr milliseconds kQuitWait{2000};
@@ -25,7 +24,7 @@ std::string status_word(msg::Status s) { return std::string(msg::to_string(s)); 
 }  // namespace
 
 ChatApp::ChatApp(Connection& conn, Console& console, std::string name)
-    : conn_(conn), console_(console), me_(std::move(name)) {}
+    : conn_(conn), console_(console), me_(std::move(name)), roster_(conn, *this) {}
 
 std::string ChatApp::prompt() const {
   if (my_status_ == msg::Status::activo) return me_ + "> ";
@@ -42,7 +41,7 @@ int ChatApp::run(int signal_fd) {
   const auto& w = conn_.welcome();
   console_.print(console_.paint(Color::green, "Conectado a " + conn_.endpoint().substr(6) + " como " + me_ + " (" +
                                                   w.server + "). Escribe /ayuda para ver los comandos."));
-  conn_.send(msg::Who{}, kSnapshotId);
+  roster_.start();
   if (console_.interactive()) {
     console_.start(
         prompt(),
@@ -137,23 +136,15 @@ void ChatApp::quit() {
   if (conn_.up()) conn_.send(msg::Bye{}, kByeId);
 }
 
-void ChatApp::resync() {
-  mirror_.reset();
-  conn_.send(msg::Who{}, kSnapshotId);
-}
-
 void ChatApp::on_event(Event& e) {
+  roster_.on_event(e);
   std::visit(overloaded{
                  [&](msg::Decoded& d) { on_message(d); },
-                 [&](link::Lost& l) {
-                   error("conexión perdida: " + l.why + "; reconectando…");
-                   mirror_.reset();
-                 },
+                 [&](link::Lost& l) { error("conexión perdida: " + l.why + "; reconectando…"); },
                  [&](link::Rejoined&) {
                    system("reconectado a " + conn_.endpoint().substr(6) + " como " + me_);
                    my_status_ = msg::Status::activo;
                    console_.set_prompt(prompt());
-                   resync();
                  },
                  [&](link::ChatGap& g) {
                    error("se perdieron " + std::to_string(g.missed) +
@@ -177,9 +168,7 @@ void ChatApp::on_message(msg::Decoded& d) {
                                   console_.paint(Color::magenta, "(privado) " + who(p.from)) + ": " +
                                   msg::printable(p.text));
                  },
-                 [&](msg::Presence& p) { on_presence(p); },
                  [&](msg::Users& u) {
-                   for (const auto& p : mirror_.apply_snapshot(u)) show_presence(p);
                    if (d.id == kUserListId) show_users(u);
                  },
                  [&](msg::UserInfo& i) {
@@ -190,30 +179,12 @@ void ChatApp::on_message(msg::Decoded& d) {
                    if (ok.re == "bye") done_ = true;
                  },
                  [&](msg::Error& e) { error(msg::printable(e.text)); },
-                 [&](msg::Beat& b) {
-                   if (mirror_.behind(b.pseq)) resync();
-                 },
-                 [&](auto&) {},
+                 [&](auto&) {},  // presence and beats: the roster's
              },
              d.msg);
 }
 
-void ChatApp::on_presence(const msg::Presence& p) {
-  switch (mirror_.apply(p)) {
-    case PresenceMirror::Outcome::applied:
-      show_presence(p);
-      break;
-    case PresenceMirror::Outcome::gap:
-      show_presence(p);
-      resync();
-      break;
-    case PresenceMirror::Outcome::stale:
-    case PresenceMirror::Outcome::waiting:
-      break;
-  }
-}
-
-void ChatApp::show_presence(const msg::Presence& p) {
+void ChatApp::roster_changed(const msg::Presence& p) {
   const bool mine = msg::fold_name(p.user) == msg::fold_name(me_);
   const auto name = who(p.user);
   switch (p.event) {
@@ -242,7 +213,7 @@ void ChatApp::show_presence(const msg::Presence& p) {
 void ChatApp::show_users(const msg::Users& u) {
   std::string line = "en línea (" + std::to_string(u.users.size()) + "):";
   bool first = true;
-  for (const auto& [key, e] : mirror_.users()) {
+  for (const auto& [key, e] : roster_.mirror().users()) {
     line += (first ? " " : ", ") + who(e.name) + " [" + status_word(e.status) + "]";
     first = false;
   }
@@ -260,7 +231,7 @@ std::vector<std::string> ChatApp::complete(std::string_view word, bool first) co
     return out;
   }
   const bool at = !word.empty() && word.front() == '@';
-  for (const auto& [key, e] : mirror_.users()) {
+  for (const auto& [key, e] : roster_.mirror().users()) {
     const auto cand = (at ? "@" : "") + e.name;
     if (msg::fold_name(cand).rfind(msg::fold_name(std::string(word)), 0) == 0) out.push_back(cand);
   }

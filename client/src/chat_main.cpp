@@ -1,7 +1,7 @@
 // charla: the console client. Options and start-up; behaviour is in chat_app.cpp.
-#include "chat_app.hpp"
-#include "security.hpp"
-#include "signals.hpp"
+#include <charla/client/chat_app.hpp>
+#include <charla/client/security.hpp>
+#include <charla/client/signals.hpp>
 
 #include <charla/msg/names.hpp>
 #include <charla/version.hpp>

@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include <charla/client/connection.hpp>
 
 #include <charla/msg/keys.hpp>
 

@@ -1,4 +1,4 @@
-#include "format.hpp"
+#include <charla/client/format.hpp>
 
 #include <chrono>
 #include <ctime>

@@ -1,4 +1,4 @@
-#include "presence_mirror.hpp"
+#include <charla/client/presence_mirror.hpp>
 
 #include <charla/msg/names.hpp>
 

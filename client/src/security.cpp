@@ -1,4 +1,4 @@
-#include "security.hpp"
+#include <charla/client/security.hpp>
 
 #include <charla/msg/keys.hpp>
 

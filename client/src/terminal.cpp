@@ -1,4 +1,4 @@
-#include "terminal.hpp"
+#include <charla/client/terminal.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -71,7 +71,8 @@ bool want_color(int fd) {
   return ::isatty(fd) != 0;
 }
 
-Console::Console(bool interactive, bool color) : interactive_(interactive), color_(color) {}
+Console::Console(bool interactive, bool color, Sink sink)
+    : interactive_(interactive), color_(color), sink_(std::move(sink)) {}
 
 Console::~Console() { stop(); }
 
@@ -81,6 +82,7 @@ std::string Console::paint(Color c, std::string_view text) const {
 }
 
 void Console::print(const std::string& line) {
+  if (sink_) return sink_(line);
   if (!reading_) {
     std::fputs(line.c_str(), stdout);
     std::fputc('\n', stdout);

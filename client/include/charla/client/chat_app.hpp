@@ -2,17 +2,17 @@
 // event from the broker is shown.
 #pragma once
 
-#include "commands.hpp"
-#include "connection.hpp"
-#include "presence_mirror.hpp"
-#include "terminal.hpp"
+#include <charla/client/commands.hpp>
+#include <charla/client/connection.hpp>
+#include <charla/client/roster.hpp>
+#include <charla/client/terminal.hpp>
 
 #include <optional>
 #include <string>
 
 namespace charla::client {
 
-class ChatApp {
+class ChatApp : public RosterView {
  public:
   ChatApp(Connection& conn, Console& console, std::string name);
 
@@ -23,12 +23,10 @@ class ChatApp {
   void on_line(const std::string& line);
   void on_event(Event& e);
   void on_message(msg::Decoded& d);
-  void on_presence(const msg::Presence& p);
-  void show_presence(const msg::Presence& p);
+  void roster_changed(const msg::Presence& p) override;
   void show_users(const msg::Users& u);
   void read_pipe();
   void quit();
-  void resync();
   void system(const std::string& text);
   void error(const std::string& text);
   std::string prompt() const;
@@ -39,7 +37,7 @@ class ChatApp {
   Console& console_;
   const std::string me_;
   msg::Status my_status_ = msg::Status::activo;
-  PresenceMirror mirror_;
+  Roster roster_;
   std::string stdin_buf_;
   bool quitting_ = false;
   bool done_ = false;

@@ -18,8 +18,10 @@ class Console {
  public:
   using LineHandler = std::function<void(const char* line)>;  // nullptr line = end of input
   using Completer = std::function<std::vector<std::string>(std::string_view word, bool first_word)>;
+  using Sink = std::function<void(const std::string& line)>;
 
-  Console(bool interactive, bool color);
+  // Lines go to standard output, or to `sink` when one is given (tests).
+  Console(bool interactive, bool color, Sink sink = {});
   ~Console();
   Console(const Console&) = delete;
   Console& operator=(const Console&) = delete;
@@ -39,6 +41,7 @@ class Console {
  private:
   bool interactive_;
   bool color_;
+  Sink sink_;
   bool reading_ = false;
   std::string prompt_;
 };

@@ -1,7 +1,7 @@
 // The clients' CURVE options: --server-key KEY|FILE and --client-key FILE.
 #pragma once
 
-#include "connection.hpp"
+#include <charla/client/connection.hpp>
 
 #include <CLI/CLI.hpp>
 
