@@ -1,6 +1,7 @@
 #include <charla/client/connection.hpp>
 
 #include <charla/msg/keys.hpp>
+#include <charla/msg/retry.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -9,6 +10,7 @@ namespace charla::client {
 namespace {
 
 constexpr milliseconds kSyncEvery{50};
+constexpr milliseconds kHandshakeGrace{1000};  // a vague handshake failure waits this long for a clearer one
 constexpr milliseconds kMaxBackoff{5000};
 constexpr std::size_t kMaxPending = 1000;
 
@@ -17,11 +19,14 @@ enum class Frame { none, one, several };
 // Takes the next message waiting on s. A message of several frames (never from
 // a charla broker) is drained whole rather than left to desynchronise the socket.
 Frame recv_frame(zmq::socket_t& s, zmq::message_t& frame) {
-  if (!s.recv(frame, zmq::recv_flags::dontwait)) return Frame::none;
+  const auto recv = [&](zmq::message_t& m, zmq::recv_flags f) {
+    return msg::retry_interrupted([&] { return s.recv(m, f); });
+  };
+  if (!recv(frame, zmq::recv_flags::dontwait)) return Frame::none;
   if (!frame.more()) return Frame::one;
   zmq::message_t extra;
   do {
-    (void)s.recv(extra);
+    (void)recv(extra, zmq::recv_flags::none);
   } while (extra.more());
   return Frame::several;
 }
@@ -45,6 +50,56 @@ std::optional<msg::Decoded> read_one(zmq::socket_t& s) {
 }
 
 }  // namespace
+
+// Watches the DEALER's handshakes (cppzmq's socket monitor), so that a refused
+// key or a plaintext/CURVE mix-up is a clear error rather than a silent wait.
+class Connection::HandshakeWatch : public zmq::monitor_t {
+ public:
+  struct Failure {
+    std::string why;
+    bool certain;  // false: the broker hung up without saying why; a retry may say more
+    Clock::time_point since{};
+  };
+
+  HandshakeWatch(zmq::socket_t& dealer, const std::string& address, const Options& opt) : opt_(opt) {
+    init(dealer, address,
+         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  }
+  // The clearest failure seen so far, if any.
+  const std::optional<Failure>& failure() {
+    while (check_event(0)) {
+    }
+    return failure_;
+  }
+
+ private:
+  bool curve() const { return !opt_.server_key.empty(); }
+  void seen(Failure f) {
+    if (failure_ && (failure_->certain || !f.certain)) return;  // keep the first, unless this one is clearer
+    f.since = Clock::now();
+    failure_ = std::move(f);
+  }
+  void on_event_handshake_failed_auth(const zmq_event_t&, const char*) override {
+    seen({"el servidor rechazó la clave de este cliente (no está autorizada); pide que añadan tu clave pública " +
+              opt_.public_key,
+          true});
+  }
+  void on_event_handshake_failed_protocol(const zmq_event_t& e, const char* addr) override {
+    if (e.value != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) return on_event_handshake_failed_no_detail(e, addr);
+    seen({curve() ? "el servidor no usa cifrado CURVE: conecta sin --server-key"
+                  : "el servidor exige cifrado CURVE: usa --server-key con su clave pública",
+          true});
+  }
+  void on_event_handshake_failed_no_detail(const zmq_event_t&, const char*) override {
+    seen({curve() ? "el servidor cortó el saludo cifrado: o la --server-key no es la suya, o no usa cifrado, o tu "
+                    "clave no está autorizada allí (tu clave pública: " + opt_.public_key + ")"
+                  : "el servidor cerró la conexión durante el saludo (¿exige cifrado? usa --server-key)",
+          false});
+  }
+
+  const Options& opt_;
+  std::optional<Failure> failure_;
+};
 
 Connection::Connection(Options o) : opt_(std::move(o)) {}
 Connection::~Connection() { close(); }
@@ -70,6 +125,7 @@ void Connection::open() {
   dealer_->set(zmq::sockopt::linger, 500);
   dealer_->set(zmq::sockopt::reconnect_ivl, 100);
   dealer_->set(zmq::sockopt::reconnect_ivl_max, 1000);
+  handshake_ = std::make_unique<HandshakeWatch>(*dealer_, "inproc://charla-handshake-" + std::to_string(++handshakes_), opt_);
   try {
     dealer_->connect(endpoint());
   } catch (const zmq::error_t& e) {
@@ -79,7 +135,7 @@ void Connection::open() {
 }
 
 void Connection::close() {
-  monitor_.reset();
+  handshake_.reset();
   if (sub_) sub_->set(zmq::sockopt::linger, 0);
   sub_.reset();
   if (dealer_ && state_ != State::up) dealer_->set(zmq::sockopt::linger, 0);
@@ -99,94 +155,44 @@ void Connection::connect_sub() {
   last_sync_ = {};
 }
 
+// The first join runs the same state machine as every later one (down ->
+// joining -> up, then the subscription made live); only a refusal or a failed
+// handshake ends it here instead of being retried.
 const msg::Welcome& Connection::start() {
   const auto deadline = Clock::now() + opt_.timeout;
-  const auto left = [&] {
-    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
-  };
-  open();
-  // Watch the handshake, so that a refused key or a plaintext/CURVE mix-up is a clear error, not a wait.
-  const std::string mon_ep = "inproc://charla-handshake";
-  zmq_socket_monitor(dealer_->handle(), mon_ep.c_str(),
-                     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-  monitor_.emplace(ctx_, zmq::socket_type::pair);
-  monitor_->connect(mon_ep);
-  send_now(join_request());
-  std::optional<std::string> vague_failure;
-  Clock::time_point vague_deadline{};
-  for (;;) {
-    if (left().count() == 0) {
-      throw JoinFailed(std::nullopt, "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
-                                         " no responde (¿está en marcha? ¿es el puerto correcto?)");
-    }
-    if (vague_failure && Clock::now() >= vague_deadline) throw JoinFailed(std::nullopt, *vague_failure);
-    zmq::pollitem_t items[2] = {{dealer_->handle(), 0, ZMQ_POLLIN, 0}, {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 2, vague_failure ? std::min(left(), milliseconds(100)) : left());
-    if (items[1].revents & ZMQ_POLLIN) {
-      if (auto why = handshake_failure()) {
-        if (why->second) throw JoinFailed(std::nullopt, why->first);
-        // The broker hung up without saying why: the next attempt (ZeroMQ retries by
-        // itself) may say more. Give it a moment before reporting the vague reason.
-        if (!vague_failure) vague_deadline = Clock::now() + milliseconds(1000);
-        vague_failure = why->first;
-      }
-    }
-    if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
-    auto d = read_one(*dealer_);
-    if (!d) continue;
-    if (auto* w = std::get_if<msg::Welcome>(&d->msg)) {
-      welcome_ = *w;
+  starting_ = true;
+  start_failure_.reset();
+  state_ = State::down;
+  next_attempt_ = Clock::now();
+  backoff_ = opt_.timeout;  // one attempt, as long as the whole timeout
+  std::vector<zmq::pollitem_t> none;
+  while (state_ != State::up || !sub_live_) {
+    if (start_failure_) break;
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      start_failure_ = JoinFailed(
+          std::nullopt, state_ == State::up
+                            ? "no llega la difusión del servidor (puerto " + std::to_string(welcome_.pub_port) +
+                                  "); ¿un cortafuegos?"
+                            : "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
+                                  " no responde (¿está en marcha? ¿es el puerto correcto?)");
       break;
     }
-    if (auto* e = std::get_if<msg::Error>(&d->msg)) throw JoinFailed(e->code, e->text);
+    poll(std::min(left, kSyncEvery), none, early_);
   }
-  zmq_socket_monitor(dealer_->handle(), nullptr, 0);
-  monitor_.reset();
-  state_ = State::up;
-  last_recv_ = Clock::now();
-  connect_sub();
-  // The subscription is live once anything arrives on it; the broker answers each sync with a beat.
-  std::deque<Event> early;
-  while (!sub_live_) {
-    if (left().count() == 0) {
-      throw JoinFailed(std::nullopt, "no llega la difusión del servidor (puerto " +
-                                         std::to_string(welcome_.pub_port) + "); ¿un cortafuegos?");
-    }
-    std::vector<zmq::pollitem_t> none;
-    poll(std::min(left(), kSyncEvery), none, early);
+  starting_ = false;
+  backoff_ = milliseconds(1000);
+  if (start_failure_) {
+    close();
+    state_ = State::down;
+    throw *start_failure_;
   }
   return welcome_;
 }
 
-std::optional<std::pair<std::string, bool>> Connection::handshake_failure() {
-  zmq::message_t head, addr;
-  if (!monitor_->recv(head, zmq::recv_flags::dontwait)) return std::nullopt;
-  if (head.more()) (void)monitor_->recv(addr);
-  if (head.size() < 6) return std::nullopt;
-  std::uint16_t event = 0;
-  std::uint32_t value = 0;
-  std::memcpy(&event, head.data(), 2);
-  std::memcpy(&value, static_cast<const char*>(head.data()) + 2, 4);
-  const bool curve = !opt_.server_key.empty();
-  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-    return std::pair{"el servidor rechazó la clave de este cliente (no está autorizada); pide que añadan tu "
-                     "clave pública " + opt_.public_key, true};
-  }
-  if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
-    return std::pair{curve ? std::string("el servidor no usa cifrado CURVE: conecta sin --server-key")
-                           : std::string("el servidor exige cifrado CURVE: usa --server-key con su clave pública"),
-                     true};
-  }
-  return std::pair{curve ? "el servidor cortó el saludo cifrado: o la --server-key no es la suya, o no usa "
-                           "cifrado, o tu clave no está autorizada allí (tu clave pública: " + opt_.public_key + ")"
-                         : std::string("el servidor cerró la conexión durante el saludo (¿exige cifrado? usa "
-                                       "--server-key)"),
-                   false};
-}
-
 void Connection::send_now(const msg::Message& m, std::uint64_t id) {
-  (void)dealer_->send(msg::encode(m, id), zmq::send_flags::dontwait);
+  auto frame = msg::encode(m, id);
+  (void)msg::retry_interrupted([&] { return dealer_->send(frame, zmq::send_flags::dontwait); });
   last_send_ = Clock::now();
 }
 
@@ -196,6 +202,9 @@ void Connection::send(const msg::Message& m, std::uint64_t id) {
 }
 
 void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra, std::deque<Event>& out) {
+  if (&out != &early_) {
+    for (; !early_.empty(); early_.pop_front()) out.push_back(std::move(early_.front()));
+  }
   std::vector<zmq::pollitem_t> items;
   items.reserve(2 + extra.size());
   const std::size_t first_extra = (dealer_ ? 1 : 0) + (sub_ ? 1 : 0);
@@ -203,10 +212,10 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
   if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
   items.insert(items.end(), extra.begin(), extra.end());
 
-  // Wake for the next timer: heartbeat, sync, liveness, or reconnect attempt.
-  auto wait = std::min(max_wait, state_ == State::up && !sub_live_ ? kSyncEvery : heartbeat() / 2);
+  // Wake for the next timer: heartbeat, sync, liveness, handshake, or reconnect attempt.
+  const auto timer = state_ == State::up ? (sub_live_ ? heartbeat() / 2 : kSyncEvery) : milliseconds(100);
   try {
-    zmq::poll(items.data(), items.size(), wait);
+    zmq::poll(items.data(), items.size(), std::min(max_wait, timer));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     for (auto& it : items) it.revents = 0;
@@ -231,16 +240,22 @@ void Connection::on_dealer(std::deque<Event>& out) {
       continue;
     }
     if (auto* e = std::get_if<msg::Error>(&d->msg)) {
-      if (state_ == State::joining) {  // e.g. our old session has not expired yet: try again later
-        close();
-        state_ = State::down;
-        next_attempt_ = Clock::now() + backoff_;
-        return;
-      }
+      if (state_ == State::joining) return refused(*e);
       if (e->code == msg::ErrorCode::not_joined && !opt_.name.empty()) return lost("la sesión se perdió", out);
     }
     out.emplace_back(std::move(*d));
   }
+}
+
+void Connection::refused(const msg::Error& e) {
+  if (starting_) {
+    start_failure_ = JoinFailed(e.code, e.text);
+    return;
+  }
+  // E.g. our old session has not expired yet: try again later.
+  close();
+  state_ = State::down;
+  next_attempt_ = Clock::now() + backoff_;
 }
 
 void Connection::on_sub(std::deque<Event>& out) {
@@ -293,11 +308,12 @@ bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
 void Connection::on_welcome(const msg::Welcome& w) {
   welcome_ = w;
   state_ = State::up;
+  handshake_.reset();
   backoff_ = milliseconds(1000);
   last_recv_ = Clock::now();
   chat_last_ = 0;
   connect_sub();
-  announce_rejoin_ = true;  // told once the subscription is live, so "reconnected" means all of it
+  announce_rejoin_ = !starting_;  // told once the subscription is live, so "reconnected" means all of it
   while (!pending_.empty()) {
     send_now(pending_.front().first, pending_.front().second);
     pending_.pop_front();
@@ -313,6 +329,21 @@ void Connection::lost(std::string why, std::deque<Event>& out) {
   backoff_ = milliseconds(1000);
 }
 
+void Connection::attempt(Clock::time_point now) {
+  open();
+  send_now(join_request());
+  state_ = State::joining;
+  // The DEALER keeps reconnecting by itself; the hello goes out as soon as the broker is back.
+  attempt_deadline_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+}
+
+void Connection::watch_handshake(Clock::time_point now) {
+  if (!starting_ || !handshake_) return;  // later joins keep retrying, as ZeroMQ does
+  const auto& f = handshake_->failure();
+  if (f && (f->certain || now - f->since >= kHandshakeGrace)) start_failure_ = JoinFailed(std::nullopt, f->why);
+}
+
 void Connection::timers(Clock::time_point now, std::deque<Event>& out) {
   switch (state_) {
     case State::up:
@@ -324,6 +355,7 @@ void Connection::timers(Clock::time_point now, std::deque<Event>& out) {
       if (!opt_.name.empty() && now - last_send_ >= heartbeat()) send_now(msg::Ping{});
       break;
     case State::joining:
+      watch_handshake(now);
       if (now >= attempt_deadline_) {
         close();
         state_ = State::down;
@@ -331,14 +363,7 @@ void Connection::timers(Clock::time_point now, std::deque<Event>& out) {
       }
       break;
     case State::down:
-      if (now >= next_attempt_) {
-        open();
-        send_now(join_request());
-        state_ = State::joining;
-        // The DEALER keeps reconnecting by itself; the hello goes out as soon as the broker is back.
-        attempt_deadline_ = now + backoff_;
-        backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-      }
+      if (now >= next_attempt_) attempt(now);
       break;
   }
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -68,19 +69,21 @@ class Connection {
   std::string endpoint() const;
 
  private:
-  enum class State { up, down, joining };
+  enum class State { down, joining, up };
+  class HandshakeWatch;  // zmq::monitor_t on the DEALER: why a handshake failed
 
   void open();
   void secure(zmq::socket_t& s) const;
-  // From the DEALER's monitor: why the handshake failed, and whether that reason is certain.
-  std::optional<std::pair<std::string, bool>> handshake_failure();
   void close();
+  void attempt(Clock::time_point now);  // new sockets, then hello (or watch)
+  void watch_handshake(Clock::time_point now);
   void connect_sub();
   void send_now(const msg::Message& m, std::uint64_t id = 0);
   void on_dealer(std::deque<Event>& out);
   void on_sub(std::deque<Event>& out);
   bool on_published(msg::Message&& m, std::deque<Event>& out);  // false once the connection is lost
   void on_welcome(const msg::Welcome& w);
+  void refused(const msg::Error& e);  // an error in answer to hello or watch
   void lost(std::string why, std::deque<Event>& out);
   void timers(Clock::time_point now, std::deque<Event>& out);
   msg::Message join_request() const;
@@ -89,16 +92,22 @@ class Connection {
 
   Options opt_;
   zmq::context_t ctx_{1};
-  std::optional<zmq::socket_t> dealer_, sub_, monitor_;
+  std::optional<zmq::socket_t> dealer_, sub_;
+  std::unique_ptr<HandshakeWatch> handshake_;
+  unsigned handshakes_ = 0;  // each watch gets its own inproc address
   State state_ = State::down;
   msg::Welcome welcome_;
   bool sub_live_ = false;
   bool announce_rejoin_ = false;
+  // While start() runs: a refusal or a failed handshake ends it with JoinFailed.
+  bool starting_ = false;
+  std::optional<JoinFailed> start_failure_;
   Clock::time_point last_recv_{}, last_send_{}, last_sync_{};
   Clock::time_point next_attempt_{}, attempt_deadline_{};
-  milliseconds backoff_{250};
+  milliseconds backoff_{1000};
   std::uint64_t chat_last_ = 0;
   std::deque<std::pair<msg::Message, std::uint64_t>> pending_;
+  std::deque<Event> early_;  // what arrived while start() waited, for the first poll()
 };
 
 }  // namespace charla::client
