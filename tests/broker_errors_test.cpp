@@ -320,3 +320,30 @@ TEST_CASE("an error about a request that fails to decode carries neither its id 
     CHECK(e.re.empty());
   }
 }
+
+TEST_CASE("rate_limited answers the first dropped frame, then at most one a second", "[broker][errors][rate]") {
+  auto cfg = fast_config();
+  cfg.rate = 1;  // a token a second
+  cfg.burst = 2;
+  BrokerSetup s(cfg);
+  auto c = s.connect();
+  c.send(msg::Who{}, 1);  // two tokens: two answers
+  c.send(msg::Who{}, 2);
+  c.send(msg::Who{}, 3);  // dropped: the first drop is answered
+  c.send(msg::Who{}, 4);  // dropped within the second: no answer
+  CHECK(c.expect<msg::Users>().pseq == 0);
+  CHECK(c.last_id() == 1);
+  c.expect<msg::Users>();
+  CHECK(c.last_id() == 2);
+  const auto e = c.expect<msg::Error>();
+  CHECK(e.code == ErrorCode::rate_limited);
+  CHECK(e.re.empty());
+  CHECK(c.last_id() == 0);  // the dropped frame was never decoded
+  CHECK(c.quiet());
+  // A second later the bucket holds a token again.
+  const auto refill = std::chrono::steady_clock::now() + std::chrono::milliseconds(1100);
+  CHECK_FALSE(c.recv(std::chrono::duration_cast<std::chrono::milliseconds>(refill - std::chrono::steady_clock::now())));
+  c.send(msg::Who{}, 5);
+  c.expect<msg::Users>();
+  CHECK(c.last_id() == 5);
+}

@@ -155,6 +155,22 @@ TEST_CASE("choosing a status after idleness gives only the chosen status", "[bro
   CHECK(mon.pub_quiet(news_about("ana")));
 }
 
+TEST_CASE("choosing INACTIVO while idle announces nothing but makes it chosen", "[broker][presence][idle]") {
+  BrokerSetup s(idle_config());
+  auto mon = s.watch();
+  auto ana = s.join("ana");
+  const auto idle = mon.next_pub<msg::Presence>(status_of("ana"), 1s + kWait);
+  REQUIRE(idle);
+  REQUIRE(idle->cause == Cause::idle);
+  ana.send(msg::SetStatus{Status::inactivo});
+  ana.expect<msg::Ok>();
+  ana.send(msg::Say{"sigo ausente"});  // a command: would end idleness, but not a chosen status
+  REQUIRE(ana.next_pub<msg::Chat>());   // handled (an "activity" event would have come before it)
+  CHECK(mon.pub_quiet(news_about("ana")));
+  ana.send(msg::Info{"ana"});
+  CHECK(ana.expect<msg::UserInfo>().status == Status::inactivo);
+}
+
 TEST_CASE("a user who chose INACTIVO stays INACTIVO when it speaks", "[broker][presence]") {
   BrokerSetup s;
   auto ana = s.join("ana");

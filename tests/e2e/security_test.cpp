@@ -2,6 +2,10 @@
 // ends in one clear line and a non-zero exit, never a hang.
 #include "binaries.hpp"
 
+#include <charla/msg/keys.hpp>
+
+#include <zmq.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -138,4 +142,47 @@ TEST_CASE("a broker on a public address without CURVE warns loudly at start-up",
   CHECK(p.wait_for_line("SIN CIFRAR", kWait, true));
   p.signal(SIGTERM);
   CHECK(p.wait_exit(kWait) == 0);
+}
+
+TEST_CASE("the allow-list guards the broadcast socket too", "[e2e][security]") {
+  TempDir dir;
+  const auto server_public = keygen(dir.path / "srv.key");
+  fs::create_directories(dir.path / "allow");
+  BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string(), "--allow-keys", (dir.path / "allow").string()});
+
+  // A SUB with a key that is not on the list: the broker's ZAP handler refuses its handshake.
+  const auto eve = charla::msg::generate_keypair();
+  zmq::context_t ctx(1);
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::curve_serverkey, charla::msg::z85_to_binary(server_public));
+  sub.set(zmq::sockopt::curve_publickey, charla::msg::z85_to_binary(eve.public_z85));
+  sub.set(zmq::sockopt::curve_secretkey, charla::msg::z85_to_binary(eve.secret_z85));
+  sub.set(zmq::sockopt::subscribe, "");
+  struct Refused : zmq::monitor_t {
+    bool refused = false;
+    void on_event_handshake_failed_auth(const zmq_event_t&, const char*) override { refused = true; }
+  } watch;
+  watch.init(sub, "inproc://eve-sub", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  sub.connect("tcp://127.0.0.1:" + std::to_string(broker.pub_port()));
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!watch.refused && std::chrono::steady_clock::now() < deadline) watch.check_event(100);
+  CHECK(watch.refused);
+  CHECK(broker.proc().wait_for_line("acceso denegado", kWait, true));
+}
+
+TEST_CASE("the broker reads a key file with blanks around the key and refuses one without a key", "[e2e][security]") {
+  TempDir dir;
+  const auto keys = charla::msg::generate_keypair();
+  std::ofstream(dir.path / "spaced.key") << "\n  " << keys.secret_z85 << "  \n\n";
+  std::ofstream(dir.path / "junk.key") << "esto no es una clave\n";
+  {
+    BrokerProcess broker({"--curve-secret", (dir.path / "spaced.key").string()});
+    auto p = run_client("ana", broker, dir.path, {"--server-key", keys.public_z85});
+    CHECK(p->wait_for_line("Conectado a", kWait));
+  }
+  Process bad({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--curve-secret",
+               (dir.path / "junk.key").string()});
+  CHECK(bad.wait_exit(kWait) == 1);
+  CHECK(bad.err().find("no contiene una clave CURVE") != std::string::npos);
 }
