@@ -401,6 +401,7 @@ TEST_CASE("a monitor that subscribes then takes a snapshot sees exactly who is o
         view.erase(e.user);
         break;
       case PresenceEvent::status:
+      case PresenceEvent::resume:
         if (!known) ++inconsistent;
         view[e.user] = e.status;
         break;

@@ -81,7 +81,8 @@ std::vector<Malformed> malformed_frames() {
       {"no version", Raw().map(1).str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"version 1 (one-frame PUB came in 2)", Raw().map(2).str("v").uint(1).str("t").str("ping").bytes(),
        ErrorCode::bad_version},
-      {"version 3", Raw().map(2).str("v").uint(3).str("t").str("ping").bytes(), ErrorCode::bad_version},
+      {"version 2", Raw().map(2).str("v").uint(2).str("t").str("ping").bytes(), ErrorCode::bad_version},
+      {"version 4", Raw().map(2).str("v").uint(4).str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"version 0", Raw().map(2).str("v").uint(0).str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"version as a string", Raw().map(2).str("v").str("1").str("t").str("ping").bytes(), ErrorCode::bad_version},
       {"a negative version", Raw().map(2).str("v").sint(-1).str("t").str("ping").bytes(), ErrorCode::bad_version},
@@ -293,10 +294,14 @@ TEST_CASE("every enum value survives encode then decode", "[codec]") {
 }
 
 TEST_CASE("the extreme values of every field survive encode then decode", "[codec]") {
-  check_round_trip(msg::Welcome{"", 0, 0, 0, 0, 0, "", 0}, 0);
-  check_round_trip(msg::Welcome{"ana", 65535, 0xffffffffu, 0xffffffffu, 0xffffffffu, kMax64, "x", 0xffffffffu}, kMax64);
+  check_round_trip(msg::Welcome{"", 0, 0, 0, 0, 0, "", 0, "", false}, 0);
+  check_round_trip(msg::Welcome{"ana", 65535, 0xffffffffu, 0xffffffffu, 0xffffffffu, kMax64, "x", 0xffffffffu, "t", true},
+                   kMax64);
   check_round_trip(msg::Users{0, {}}, 0);
-  check_round_trip(msg::Chat{kMax64, "ana", "", kMax64}, 0);
+  check_round_trip(msg::Chat{kMax64, "ana", "", kMax64, kMax64, kMax64}, 0);
+  check_round_trip(msg::Private{"ana", "x", kMax64, kMax64, kMax64, kMax64}, 0);
+  check_round_trip(msg::Ack{kMax64}, 0);
+  check_round_trip(msg::Got{kMax64}, 0);
   check_round_trip(msg::Say{std::string(msg::kMaxStringBytes, 'a')}, 0);
   check_round_trip(msg::Say{"\xc2\x80 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xe2\x80\xae"}, 0);  // U+0080, 😀, U+10FFFF, RLO
 }
@@ -357,13 +362,13 @@ TEST_CASE("unknown keys are ignored and a repeated key counts once", "[codec]") 
 }
 
 TEST_CASE("non-negative integers are accepted in any encoding", "[codec]") {
-  // v as int8 2, id as int64 5: signed encodings of non-negative values (3.1).
-  const auto bytes = "\x83\xa1v\xd0\x02\xa1t\xa4ping\xa2id\xd3\0\0\0\0\0\0\0\x05"s;
+  // v as int8 3, id as int64 5: signed encodings of non-negative values (3.1).
+  const auto bytes = "\x83\xa1v\xd0\x03\xa1t\xa4ping\xa2id\xd3\0\0\0\0\0\0\0\x05"s;
   const auto r = msg::decode(bytes);
   REQUIRE(r);
   CHECK(std::holds_alternative<msg::Ping>(r.value().msg));
   CHECK(r.value().id == 5);
-  CHECK(msg::decode(Raw().map(2).str("v").verbatim("\xcf\0\0\0\0\0\0\0\x02"s).str("t").str("who").bytes()));
+  CHECK(msg::decode(Raw().map(2).str("v").verbatim("\xcf\0\0\0\0\0\0\0\x03"s).str("t").str("who").bytes()));
 }
 
 // True when decode refuses the frame with that code.
@@ -420,17 +425,18 @@ TEST_CASE("the decoder's limits are those of the specification", "[codec]") {
 TEST_CASE("the encoder writes the bytes of the specification's example", "[codec]") {
   // docs/protocol.md 3.3.
   CHECK(msg::encode_to_string(msg::Say{"hola"}) ==
-        "\x83\xa1\x76\x02\xa1\x74\xa3\x73\x61\x79\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
+        "\x83\xa1\x76\x03\xa1\x74\xa3\x73\x61\x79\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
   CHECK(msg::encode_to_string(msg::Say{"hola"}, 7) ==
-        "\x84\xa1\x76\x02\xa1\x74\xa3\x73\x61\x79\xa2\x69\x64\x07\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
+        "\x84\xa1\x76\x03\xa1\x74\xa3\x73\x61\x79\xa2\x69\x64\x07\xa4\x74\x65\x78\x74\xa4\x68\x6f\x6c\x61"s);
   const auto chat = msg::encode_to_string(msg::Chat{1, "ana", "x", 1700000000000ull});
   CHECK(chat.find("\xa2ts\xcf\x00\x00\x01\x8b\xcf\xe5\x68\x00"s) != std::string::npos);
 }
 
 TEST_CASE("a welcome from a broker that does not announce max_text decodes with 0", "[codec]") {
-  const auto bytes = frame("welcome", 7, [](Raw& r) {
+  const auto bytes = frame("welcome", 9, [](Raw& r) {
     r.str("name").str("ana").str("pub_port").uint(8083).str("heartbeat_ms").uint(1000).str("expiry_ms").uint(5000);
     r.str("idle_timeout_s").uint(60).str("instance").uint(9).str("server").str("charla-broker 0.0.9");
+    r.str("resume").str("").str("resumed").uint(0);
   });
   const auto r = msg::decode(bytes);
   REQUIRE(r);

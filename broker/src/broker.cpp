@@ -50,7 +50,10 @@ struct Broker::Impl {
         s->set(zmq::sockopt::zap_domain, "charla");
       }
     }
+    // Mandatory: a send that ZeroMQ cannot queue fails instead of vanishing, and the I/O
+    // thread keeps it (io_loop.cpp); the small queue makes that happen early, in bytes we count.
     router.set(zmq::sockopt::router_mandatory, 1);
+    router.set(zmq::sockopt::sndhwm, kRouterQueue);
     router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(c.max_frame));
     router.set(zmq::sockopt::linger, 500);
     // No ZMTP heartbeats (ZMQ_HEARTBEAT_IVL): charla's own ping/expiry finds silent clients,

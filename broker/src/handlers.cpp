@@ -1,6 +1,7 @@
 #include "handlers.hpp"
 
 #include <charla/msg/names.hpp>
+#include <charla/msg/text.hpp>
 #include <charla/version.hpp>
 
 #include <spdlog/spdlog.h>
@@ -9,8 +10,9 @@ namespace charla::broker::handle {
 namespace {
 
 using msg::ErrorCode;
+using Kind = LogLimiter::Kind;
 
-msg::Welcome welcome(const Shared& shared, const std::string& name) {
+msg::Welcome welcome(const Shared& shared, const std::string& name, const std::string& token, bool resumed) {
   const auto& cfg = shared.cfg;
   return msg::Welcome{name,
                       cfg.pub_port,
@@ -19,34 +21,104 @@ msg::Welcome welcome(const Shared& shared, const std::string& name) {
                       cfg.idle_timeout_s,
                       shared.instance,
                       std::string("charla-broker ") + kVersionString,
-                      static_cast<std::uint32_t>(cfg.max_text)};
+                      static_cast<std::uint32_t>(cfg.max_text),
+                      token,
+                      resumed};
+}
+
+// An error about a numbered message carries its number, and is remembered so
+// that a resend gets it again (2.6).
+void fail(Request& r, std::uint64_t n, ErrorCode code, std::string text, std::string_view re) {
+  const msg::Error e{code, std::move(text), std::string(re), n};
+  if (n != 0) r.session->sent.failed(n, e);
+  r.reply(e);
+}
+
+// A numbered message handled: acknowledged with the next ones.
+void handled(Request& r, std::uint64_t n) {
+  if (n == 0) return;
+  r.session->sent.handled(n);
+  r.acks.handled(r.rid, n, r.out);
+}
+
+// A resend of a message handled already: its first answer again, and nothing else.
+bool resent(Request& r, std::uint64_t n) {
+  std::optional<msg::Error> first;
+  if (n == 0 || !r.session->sent.seen(n, first)) return false;
+  if (first) {
+    r.reply(*first);
+  } else {
+    r.acks.handled(r.rid, n, r.out);
+  }
+  return true;
 }
 
 // The text of a say or whisper: 1 to max_text bytes (the decoder checked UTF-8).
-bool text_ok(Request& r, const std::string& text, std::string_view re) {
+bool text_ok(Request& r, const std::string& text, std::uint64_t n, std::string_view re) {
   if (text.empty()) {
-    r.error(ErrorCode::bad_field, "el texto está vacío", re);
+    fail(r, n, ErrorCode::bad_field, "el texto está vacío", re);
     return false;
   }
   if (text.size() > r.shared.cfg.max_text) {
-    r.error(ErrorCode::too_long,
-            "el texto tiene " + std::to_string(text.size()) + " bytes; el máximo es " +
-                std::to_string(r.shared.cfg.max_text),
-            re);
+    fail(r, n, ErrorCode::too_long,
+         "el texto tiene " + std::to_string(text.size()) + " bytes; el máximo es " +
+             std::to_string(r.shared.cfg.max_text),
+         re);
     return false;
   }
   return true;
 }
 
-void no_such_user(Request& r, const std::string& name, std::string_view re) {
-  r.error(ErrorCode::no_such_user, "'" + name + "' no está conectado", re);
+// The beginning of a text, for a one-line notice about it.
+std::string excerpt(const std::string& text) {
+  constexpr std::size_t kChars = 40;
+  const auto shown = msg::printable(text);
+  std::size_t bytes = 0, chars = 0;
+  while (bytes < shown.size() && chars < kChars) {
+    bytes += 1;
+    while (bytes < shown.size() && (static_cast<unsigned char>(shown[bytes]) & 0xC0) == 0x80) ++bytes;
+    ++chars;
+  }
+  return bytes < shown.size() ? shown.substr(0, bytes) + "…" : shown;
 }
 
-// Ends the session: out of the registry (the returned event says how) and out of this worker.
-msg::Presence end_session(Request& r, msg::PresenceEvent why) {
-  const auto p = r.shared.registry.remove(*r.session, why);
+// Ends the session: out of the registry and out of this worker; tells the
+// senders of the private messages it never confirmed. nullopt: it had ended already.
+std::optional<msg::Presence> end_session(Request& r, msg::PresenceEvent why) {
   r.local.erase(r.session->rid);
+  auto p = r.shared.registry.remove(*r.session, why);
+  if (!p) return p;
+  const auto letters = r.session->mailbox.close();
+  for (const auto& l : letters) {
+    const auto sender = r.shared.registry.find(l.from);
+    if (!sender || sender->origin != l.origin) continue;  // gone, or somebody else by that name now
+    r.out.reply(sender->rid, msg::Error{ErrorCode::undelivered,
+                                        "'" + r.session->name + "' se fue sin confirmar tu mensaje privado: «" +
+                                            excerpt(l.text) + "»",
+                                        "whisper", l.n});
+  }
+  if (!letters.empty()) {
+    spdlog::info("{}: {} mensajes privados sin confirmar; avisados sus remitentes", r.who(), letters.size());
+  }
   return p;
+}
+
+// A new connection takes its own session over (2.6): same name and status, no
+// leave or join; what its user had not confirmed is sent again.
+bool resume(Request& r, msg::Hello& m) {
+  auto t = r.shared.registry.take_over(m.name, m.resume, std::string(r.rid), std::string(r.ip), r.worker, r.now);
+  if (t.outcome == Registry::TakeOver::none) return false;
+  if (t.outcome == Registry::TakeOver::mismatch) {
+    r.error(ErrorCode::name_taken, "el nombre '" + m.name + "' es ya de otra persona", "hello");
+    return true;
+  }
+  auto& s = t.session;
+  r.local.emplace(s->rid, s);
+  if (r.may_log(Kind::session)) spdlog::info("{} ({}) recuperó su sesión", s->name, s->ip);
+  r.reply(welcome(r.shared, s->name, s->resume_token, true));
+  for (auto& frame : s->mailbox.unconfirmed()) r.out.reply(r.rid, frame);
+  r.publish(t.event);
+  return true;
 }
 
 }  // namespace
@@ -56,7 +128,9 @@ void join(Request& r, msg::Hello& m) {
     r.error(ErrorCode::name_invalid, problem, "hello");
     return;
   }
-  auto s = std::make_shared<Session>(std::string(r.rid), m.name, std::string(r.ip), r.worker, r.now);
+  if (!m.resume.empty() && resume(r, m)) return;
+  auto s = std::make_shared<Session>(std::string(r.rid), m.name, std::string(r.ip), r.worker, r.now,
+                                     new_resume_token(), m.origin);
   msg::Presence joined;
   if (auto err = r.shared.registry.join(s, joined)) {
     const bool taken = *err == Registry::JoinError::taken;
@@ -65,12 +139,14 @@ void join(Request& r, msg::Hello& m) {
     } else {
       r.error(ErrorCode::server_full, "el servidor está lleno; inténtalo más tarde", "hello");
     }
-    spdlog::info("{} ({}) rechazado: {}", m.name, r.ip, taken ? "nombre en uso" : "lleno");
+    if (r.may_log(Kind::session)) {
+      spdlog::info("{} ({}) rechazado: {}", m.name, r.ip, taken ? "nombre en uso" : "lleno");
+    }
     return;
   }
   r.local.emplace(s->rid, s);
-  spdlog::info("{} ({}) se unió", s->name, s->ip);
-  r.reply(welcome(r.shared, s->name));
+  if (r.may_log(Kind::session)) spdlog::info("{} ({}) se unió", s->name, s->ip);
+  r.reply(welcome(r.shared, s->name, s->resume_token, false));
   r.publish(joined);
 }
 
@@ -78,7 +154,7 @@ void refuse_not_joined(Request& r, const msg::Message& m) {
   r.error(ErrorCode::not_joined, "primero hay que unirse con 'hello'", msg::type_name(m));
 }
 
-void welcome_observer(Request& r, msg::Watch&) { r.reply(welcome(r.shared, "")); }
+void welcome_observer(Request& r, msg::Watch&) { r.reply(welcome(r.shared, "", "", false)); }
 
 void users(Request& r, msg::Who&) { r.reply(r.shared.registry.snapshot(r.now)); }
 
@@ -95,7 +171,7 @@ void refuse_second_hello(Request& r, msg::Hello&) {
 
 void user_info(Request& r, msg::Info& m) {
   const auto s = r.shared.registry.find(m.name);
-  if (!s) return no_such_user(r, m.name, "info");
+  if (!s) return r.error(ErrorCode::no_such_user, "'" + m.name + "' no está conectado", "info");
   r.reply(msg::UserInfo{s->name, s->ip, s->status.load(), seconds_between(s->connected_at, r.now),
                         seconds_between(s->activity(), r.now)});
 }
@@ -106,31 +182,51 @@ void set_status(Request& r, msg::SetStatus& m) {
 }
 
 void broadcast(Request& r, msg::Say& m) {
-  if (!text_ok(r, m.text, "say")) return;
+  if (resent(r, m.n) || !text_ok(r, m.text, m.n, "say")) return;
   const auto seq = r.shared.chat_seq.fetch_add(1, std::memory_order_relaxed) + 1;
-  r.out.publish(Stream::chat, seq, msg::Chat{seq, r.session->name, std::move(m.text), wall_ms()});
+  const auto origin = m.n != 0 ? r.session->origin : 0;
+  r.out.publish(Stream::chat, seq, msg::Chat{seq, r.session->name, std::move(m.text), wall_ms(), origin, m.n});
+  handled(r, m.n);
 }
 
 void whisper(Request& r, msg::Whisper& m) {
-  if (!text_ok(r, m.text, "whisper")) return;
-  const auto target = r.shared.registry.find(m.to);
-  if (!target) return no_such_user(r, m.to, "whisper");
-  r.out.reply(target->rid, msg::Private{r.session->name, std::move(m.text), wall_ms()});
+  if (resent(r, m.n) || !text_ok(r, m.text, m.n, "whisper")) return;
+  // A session that ends or moves while we put into it is looked up again.
+  for (int tries = 0; tries < 3; ++tries) {
+    const auto target = r.shared.registry.find(m.to);
+    if (!target) break;
+    msg::Private p{r.session->name, m.text, wall_ms(), 0, m.n != 0 ? r.session->origin : 0, m.n};
+    zmq::message_t frame;
+    switch (target->mailbox.put(p, r.shared.cfg.max_queue, frame)) {
+      case Mailbox::Put::ok:
+        r.out.reply(target->rid, frame);
+        return handled(r, m.n);
+      case Mailbox::Put::full:
+        return fail(r, m.n, ErrorCode::queue_full,
+                    "'" + target->name + "' tiene demasiados mensajes privados sin leer; no se entregó", "whisper");
+      case Mailbox::Put::closed:
+        continue;
+    }
+  }
+  fail(r, m.n, ErrorCode::no_such_user, "'" + m.to + "' no está conectado", "whisper");
 }
 
 void pong(Request& r, msg::Ping&) { r.reply(msg::Pong{}); }
 
+void confirm(Request& r, msg::Got& m) { r.session->mailbox.confirm(m.dseq); }
+
 void leave(Request& r, msg::Bye&) {
   const auto p = end_session(r, msg::PresenceEvent::leave);
-  spdlog::info("{} ({}) salió", r.session->name, r.session->ip);
+  if (r.may_log(Kind::session)) spdlog::info("{} ({}) salió", r.session->name, r.session->ip);
   r.reply(msg::Ok{"bye"});
-  r.publish(p);
+  if (p) r.publish(*p);
 }
 
 void lose(Request& r) {
   const auto p = end_session(r, msg::PresenceEvent::lost);
+  if (!p) return;
   spdlog::info("{} ({}) perdido: sin noticias en {} ms", r.session->name, r.session->ip, r.shared.cfg.expiry_ms);
-  r.publish(p);
+  r.publish(*p);
 }
 
 }  // namespace charla::broker::handle

@@ -11,7 +11,7 @@
 namespace charla::broker::handle {
 
 // In start.
-void join(Request& r, msg::Hello& m);  // hello: a session under the name -> joined
+void join(Request& r, msg::Hello& m);  // hello: a session under the name, new or resumed -> joined
 void refuse_not_joined(Request& r, const msg::Message& m);
 
 // In any state.
@@ -27,6 +27,7 @@ void set_status(Request& r, msg::SetStatus& m);
 void broadcast(Request& r, msg::Say& m);
 void whisper(Request& r, msg::Whisper& m);
 void pong(Request& r, msg::Ping& m);
+void confirm(Request& r, msg::Got& m);  // got: private messages arrived
 void leave(Request& r, msg::Bye& m);  // bye -> start
 void lose(Request& r);                // expiry -> start
 

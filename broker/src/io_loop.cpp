@@ -17,6 +17,10 @@ namespace {
 
 using msg::retry_interrupted;
 
+// While replies wait for a connection's queue to drain, try again this often
+// (ZeroMQ's ROUTER says nothing when one peer's queue has room again).
+constexpr auto kRetryWaiting = std::chrono::milliseconds(2);
+
 bool recv(zmq::socket_t& s, zmq::message_t& m, zmq::recv_flags f = zmq::recv_flags::none) {
   return retry_interrupted([&] { return s.recv(m, f).has_value(); });
 }
@@ -69,7 +73,8 @@ void IoLoop::run() {
                       static_cast<short>(ZMQ_POLLIN | (backlog_[i].empty() ? 0 : ZMQ_POLLOUT)), 0};
     }
     if (zap_ != nullptr) items[2 + n] = {zap_->socket().handle(), 0, ZMQ_POLLIN, 0};
-    const auto wait = std::max<Clock::duration>(next_beat_ - Clock::now(), Clock::duration::zero());
+    auto wait = std::max<Clock::duration>(next_beat_ - Clock::now(), Clock::duration::zero());
+    if (!waiting_.empty()) wait = std::min<Clock::duration>(wait, kRetryWaiting);
     retry_interrupted(
         [&] { return zmq::poll(items.data(), items.size(), std::chrono::duration_cast<std::chrono::milliseconds>(wait)); });
     if (items[1].revents & ZMQ_POLLIN) return shutdown();
@@ -83,6 +88,7 @@ void IoLoop::run() {
       }
     }
     flush_published();
+    if (!waiting_.empty()) send_waiting();
     if (items[0].revents & ZMQ_POLLIN) from_clients();
     if (Clock::now() >= next_beat_) beat();
   }
@@ -90,23 +96,18 @@ void IoLoop::run() {
 
 bool IoLoop::read_client(Inbound& in) {
   if (!recv(router_, in.rid, zmq::recv_flags::dontwait)) return false;
-  if (!in.rid.more()) return true;  // cannot happen on ROUTER; ignored below as an empty body
+  if (!in.rid.more()) return true;  // cannot happen on ROUTER; an empty body for the worker
   (void)recv(router_, in.body);
-  if (in.body.more()) {
-    // A message of several frames: drain it and answer once, here.
+  in.ip = zmq::message_t(peer_address(in.body));
+  in.several = in.body.more();
+  if (in.several) {
+    // Drained here and not kept: the worker counts it and answers bad_frame (2.1).
     zmq::message_t extra;
     do {
       (void)recv(router_, extra);
     } while (extra.more());
-    const auto ip = peer_address(in.body);
-    spdlog::warn("mensaje de varios frames de {}: descartado", ip);
-    zmq::message_t err = msg::encode(msg::Error{msg::ErrorCode::bad_frame, "se esperaba un único frame por mensaje", ""});
-    send_to_client(in.rid, err);
     in.body = zmq::message_t();
-    in.rid = zmq::message_t();
-    return true;
   }
-  in.ip = zmq::message_t(peer_address(in.body));
   return true;
 }
 
@@ -115,7 +116,12 @@ void IoLoop::from_clients() {
   for (int k = 0; k < kBatch && backlogged_ == 0; ++k) {
     Inbound in;
     if (!read_client(in)) return;
-    if (in.rid.size() == 0) continue;  // already answered
+    if (!cut_.empty()) {
+      if (auto it = cut_.find(in.rid.to_string()); it != cut_.end()) {
+        it->second = Clock::now();  // still talking: remember it a while longer
+        continue;
+      }
+    }
     const auto i = std::hash<std::string_view>{}(in.rid.to_string_view()) % n;
     to_worker(i, std::move(in));
   }
@@ -123,7 +129,14 @@ void IoLoop::from_clients() {
 
 bool IoLoop::try_send(std::size_t i, Inbound& in) {
   auto& link = links_[i];
-  if (!send(link, in.rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return false;
+  if (!send(link, in.several ? zmq::buffer("S", 1) : zmq::buffer("M", 1), zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+    return false;
+  }
+  (void)send(link, in.rid, zmq::send_flags::sndmore);
+  if (in.several) {
+    (void)send(link, in.ip, zmq::send_flags::none);
+    return true;
+  }
   (void)send(link, in.ip, zmq::send_flags::sndmore);
   (void)send(link, in.body, zmq::send_flags::none);
   return true;
@@ -154,6 +167,9 @@ void IoLoop::from_worker(std::size_t i) {
       auto& seqr = *a.data<char>() == static_cast<char>(Stream::chat) ? chat_ : presence_;
       const auto topic = *a.data<char>() == static_cast<char>(Stream::chat) ? msg::kTopicChat : msg::kTopicPresence;
       seqr.push(seq, std::move(c), [&](zmq::message_t& m) { publish(m, topic); });
+    } else if (tag == 'X') {
+      (void)recv(link, a);
+      cut(a.to_string(), "envía basura sin parar");
     } else if (tag == 'B') {
       // Asked for by a sync: soon, but at most one extra beat per 10 ms however many syncs come.
       next_beat_ = std::min(next_beat_, last_beat_ + std::chrono::milliseconds(10));
@@ -161,18 +177,56 @@ void IoLoop::from_worker(std::size_t i) {
   }
 }
 
+// Replies leave in order: while one is waiting for a connection, the later ones
+// wait behind it, up to max_queue bytes; past that the connection is cut off.
 void IoLoop::send_to_client(zmq::message_t& rid, zmq::message_t& body) {
+  const auto peer = rid.to_string();
+  if (!cut_.empty() && cut_.count(peer) != 0) return;
+  if (const auto it = waiting_.find(peer); it != waiting_.end()) return wait_for_room(peer, it->second, body);
+  switch (try_send(peer, body)) {
+    case Sent::yes:
+    case Sent::gone: return;
+    case Sent::full: return wait_for_room(peer, waiting_[peer], body);
+  }
+}
+
+IoLoop::Sent IoLoop::try_send(const std::string& peer, zmq::message_t& body) {
   try {
-    if (send(router_, rid, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
-      (void)send(router_, body, zmq::send_flags::dontwait);
-      return;
-    }
-    ++dropped_;
-    spdlog::debug("cola llena hacia un cliente: mensaje descartado ({} en total)", dropped_);
+    if (!send(router_, zmq::buffer(peer), zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return Sent::full;
+    (void)send(router_, body, zmq::send_flags::dontwait);
+    return Sent::yes;
   } catch (const zmq::error_t& e) {
     if (e.num() != EHOSTUNREACH) throw;
-    spdlog::debug("cliente ya desconectado: mensaje descartado");
+    return Sent::gone;  // the connection is gone: its session, if any, expires or is resumed
   }
+}
+
+void IoLoop::wait_for_room(const std::string& peer, Waiting& w, zmq::message_t& body) {
+  if (w.bytes + body.size() > shared_.cfg.max_queue) return cut(peer, "no lee lo que se le envía");
+  w.bytes += body.size();
+  w.frames.push_back(std::move(body));
+}
+
+void IoLoop::send_waiting() {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    auto& w = it->second;
+    bool gone = false;
+    while (!w.frames.empty()) {
+      const auto sent = try_send(it->first, w.frames.front());
+      if (sent == Sent::full) break;
+      gone = sent == Sent::gone;
+      if (gone) break;
+      w.bytes -= w.frames.front().size();
+      w.frames.pop_front();
+    }
+    it = gone || w.frames.empty() ? waiting_.erase(it) : std::next(it);
+  }
+}
+
+void IoLoop::cut(const std::string& peer, const char* why) {
+  if (!cut_.emplace(peer, Clock::now()).second) return;
+  waiting_.erase(peer);
+  spdlog::warn("conexión cortada ({}): se descarta lo que tenía en cola y lo que envíe", why);
 }
 
 // Holds a publication until the end of the loop turn (flush_published), so that
@@ -202,6 +256,9 @@ void IoLoop::flush_published() {
 
 void IoLoop::beat() {
   last_beat_ = Clock::now();
+  // A cut-off connection that has been quiet this long has closed, or will get nothing anyway.
+  const auto forget = std::chrono::milliseconds(10 * std::uint64_t{shared_.cfg.expiry_ms});
+  std::erase_if(cut_, [&](const auto& kv) { return last_beat_ - kv.second > forget; });
   next_beat_ = last_beat_ + std::chrono::milliseconds(shared_.cfg.heartbeat_ms);
   auto frame = msg::encode_published(msg::Beat{presence_.last(), chat_.last(), shared_.instance});
   publish(frame, msg::kTopicSys);

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <zmq.hpp>
@@ -56,13 +57,23 @@ class IoLoop {
  private:
   struct Inbound {
     zmq::message_t rid, ip, body;
+    bool several = false;  // a message of several frames: body is empty
   };
+  struct Waiting {  // replies for one connection that the ROUTER could not take yet
+    std::deque<zmq::message_t> frames;
+    std::size_t bytes = 0;
+  };
+  enum class Sent { yes, full, gone };
   void from_clients();
   bool read_client(Inbound& in);
   void to_worker(std::size_t i, Inbound&& in);
   bool try_send(std::size_t i, Inbound& in);
   void from_worker(std::size_t i);
   void send_to_client(zmq::message_t& rid, zmq::message_t& body);
+  Sent try_send(const std::string& peer, zmq::message_t& body);
+  void wait_for_room(const std::string& peer, Waiting& w, zmq::message_t& body);
+  void send_waiting();
+  void cut(const std::string& peer, const char* why);
   void publish(zmq::message_t& frame, std::string_view topic);  // topic: one of msg::kTopic*
   void flush_published();
   void beat();
@@ -76,7 +87,8 @@ class IoLoop {
   std::vector<std::deque<Inbound>> backlog_;  // per worker, while its pipe is full
   std::size_t backlogged_ = 0;                // workers with a backlog
   Sequencer chat_, presence_;
-  std::uint64_t dropped_ = 0;
+  std::unordered_map<std::string, Waiting> waiting_;          // by routing id
+  std::unordered_map<std::string, Clock::time_point> cut_;   // cut-off connections: when last heard
   // Publications not sent yet: consecutive ones under one topic leave as one frame.
   std::string_view topic_;   // theirs (one of msg::kTopic*)
   zmq::message_t first_;     // the first, as the worker encoded it

@@ -1,11 +1,13 @@
 // The inproc link between the I/O thread and a worker (one PAIR socket pair
 // per worker). Frames, I/O -> worker:
-//   [routing id][peer ip][body]   a client's message
-//   ["Q"]                         stop
+//   ["M"][routing id][peer ip][body]   a client's message of one frame
+//   ["S"][routing id][peer ip]         a client's message of several frames (drained, not kept)
+//   ["Q"]                              stop
 // Frames, worker -> I/O:
-//   ["R"][routing id][body]                    send body to that client (ROUTER)
-//   ["P"][stream][seq: 8 bytes][frame]   publish in sequence order (PUB; frame = topic + body)
-//   ["B"]                                      publish a heartbeat now
+//   ["R"][routing id][body]                send body to that client (ROUTER)
+//   ["P"][stream][seq: 8 bytes][frame]     publish in sequence order (PUB; frame = topic + body)
+//   ["B"]                                  publish a heartbeat now
+//   ["X"][routing id]                      cut that connection off: send it nothing more, drop what it sends
 #pragma once
 
 #include <charla/msg/codec.hpp>
@@ -33,9 +35,12 @@ class Outbox {
   explicit Outbox(zmq::socket_t& link) : link_(link) {}
 
   void reply(std::string_view rid, const msg::Message& m, std::uint64_t id = 0) {
+    auto body = msg::encode(m, id);
+    reply(rid, body);
+  }
+  void reply(std::string_view rid, zmq::message_t& body) {  // already encoded
     send(zmq::buffer("R", 1), zmq::send_flags::sndmore);
     send(zmq::buffer(rid), zmq::send_flags::sndmore);
-    auto body = msg::encode(m, id);
     send(body, zmq::send_flags::none);
   }
 
@@ -49,6 +54,11 @@ class Outbox {
   }
 
   void beat() { send(zmq::buffer("B", 1), zmq::send_flags::none); }
+
+  void cut(std::string_view rid) {
+    send(zmq::buffer("X", 1), zmq::send_flags::sndmore);
+    send(zmq::buffer(rid), zmq::send_flags::none);
+  }
 
  private:
   void send(zmq::const_buffer b, zmq::send_flags f) {

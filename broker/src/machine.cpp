@@ -52,6 +52,7 @@ constexpr Row kMachine[] = {
     {State::joined, variant_index<msg::Say>, on<msg::Say, handle::broadcast>},
     {State::joined, variant_index<msg::Whisper>, on<msg::Whisper, handle::whisper>},
     {State::joined, variant_index<msg::Ping>, on<msg::Ping, handle::pong>},
+    {State::joined, variant_index<msg::Got>, on<msg::Got, handle::confirm>},
     {State::joined, variant_index<msg::Bye>, on<msg::Bye, handle::leave>},  // -> start
     {State::joined, kExpired, on_event<handle::lose>},                      // -> start
 };
@@ -78,6 +79,12 @@ constexpr Table build() {
 constexpr Table kTable = build();
 
 }  // namespace
+
+bool Request::may_log(LogLimiter::Kind kind) const { return log.allow(rid, kind, who(), now); }
+
+std::string Request::who() const {
+  return (session ? session->name : std::string("?")) + " (" + std::string(ip) + ")";
+}
 
 void Request::error(msg::ErrorCode code, std::string text, std::string_view re) const {
   out.reply(rid, msg::Error{code, std::move(text), std::string(re)}, id);

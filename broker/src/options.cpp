@@ -57,6 +57,11 @@ void add_options(CLI::App& app, Options& o) {
                  "Frames en cola por suscriptor antes de descartar (un frame: un mensaje o una ráfaga de hasta 32 KiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000000));
+  app.add_option("--max-queue", cfg.max_queue,
+                 "Bytes que el servidor guarda por conexión: respuestas que aún no caben (si no lee, se corta) "
+                 "y mensajes privados sin confirmar (si no caben, el remitente recibe queue_full)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{65536}, std::size_t{1} << 32));
   app.add_option("--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));

@@ -6,19 +6,13 @@
 
 namespace charla::broker {
 
-Session::Session(std::string rid_, std::string name_, std::string ip_, std::size_t worker_, Clock::time_point now)
-    : rid(std::move(rid_)),
-      name(std::move(name_)),
-      key(msg::fold_name(name)),
-      ip(std::move(ip_)),
-      worker(worker_),
-      connected_at(now),
-      connected_wall_ms(wall_ms()),
-      last_heard(now),
-      last_activity(now.time_since_epoch().count()) {}
-
 msg::Presence Registry::event(const Session& s, msg::PresenceEvent e, msg::Cause cause) {
   return msg::Presence{++pseq_, e, s.name, s.status.load(), s.ip, wall_ms(), cause};
+}
+
+bool Registry::holds(const Session& s) const {
+  const auto it = by_key_.find(s.key);
+  return it != by_key_.end() && it->second.get() == &s;
 }
 
 std::optional<Registry::JoinError> Registry::join(const std::shared_ptr<Session>& s, msg::Presence& out) {
@@ -30,15 +24,30 @@ std::optional<Registry::JoinError> Registry::join(const std::shared_ptr<Session>
   return std::nullopt;
 }
 
-msg::Presence Registry::remove(const Session& s, msg::PresenceEvent why) {
+Registry::TakeOver Registry::take_over(std::string_view name, const std::string& token, std::string rid,
+                                       std::string ip, std::size_t worker, Clock::time_point now) {
   std::unique_lock lock(mu_);
+  const auto it = by_key_.find(msg::fold_name(name));
+  if (it == by_key_.end()) return {};
+  Session& old = *it->second;
+  if (old.resume_token != token) return {TakeOver::mismatch, nullptr, {}};
+  auto fresh = std::make_shared<Session>(old, std::move(rid), std::move(ip), worker, now);
+  old.ended = true;
+  it->second = fresh;
+  return {TakeOver::done, fresh, event(*fresh, msg::PresenceEvent::resume, msg::Cause::none)};
+}
+
+std::optional<msg::Presence> Registry::remove(Session& s, msg::PresenceEvent why) {
+  std::unique_lock lock(mu_);
+  if (!holds(s)) return std::nullopt;
   by_key_.erase(s.key);
+  s.ended = true;
   return event(s, why, msg::Cause::none);
 }
 
 std::optional<msg::Presence> Registry::set_status(Session& s, msg::Status status, msg::Cause cause) {
   std::unique_lock lock(mu_);
-  if (s.status.load() == status) return std::nullopt;
+  if (!holds(s) || s.status.load() == status) return std::nullopt;
   s.status.store(status);
   return event(s, msg::PresenceEvent::status, cause);
 }

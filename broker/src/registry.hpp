@@ -5,10 +5,10 @@
 #pragma once
 
 #include "clock.hpp"
+#include "session.hpp"
 
 #include <charla/msg/protocol.hpp>
 
-#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -19,30 +19,6 @@
 
 namespace charla::broker {
 
-struct Session {
-  Session(std::string rid_, std::string name_, std::string ip_, std::size_t worker_, Clock::time_point now);
-
-  // Fixed for the session's life.
-  const std::string rid;   // ZeroMQ routing id of the client's DEALER
-  const std::string name;  // as the user wrote it
-  const std::string key;   // folded name: unique among sessions
-  const std::string ip;
-  const std::size_t worker;  // the worker that owns this session
-  const Clock::time_point connected_at;
-  const std::uint64_t connected_wall_ms;
-
-  // Presence (presence.cpp decides every change to these).
-  // Touched only by the owning worker:
-  Clock::time_point last_heard;  // liveness: any frame, pings included
-  bool idle_set = false;         // INACTIVO was set by idleness, not chosen
-  // Read by every worker:
-  std::atomic<Clock::rep> last_activity;                 // the user's last command (not pings)
-  std::atomic<msg::Status> status{msg::Status::activo};  // written under the registry lock
-
-  Clock::time_point activity() const noexcept { return Clock::time_point(Clock::duration(last_activity.load(std::memory_order_relaxed))); }
-  void touch(Clock::time_point now) noexcept { last_activity.store(now.time_since_epoch().count(), std::memory_order_relaxed); }
-};
-
 class Registry {
  public:
   enum class JoinError { taken, full };
@@ -50,9 +26,22 @@ class Registry {
 
   // Adds the session and returns its "join" event, or why it could not join.
   std::optional<JoinError> join(const std::shared_ptr<Session>& s, msg::Presence& event);
-  // Removes the session; returns its "leave" or "lost" event.
-  msg::Presence remove(const Session& s, msg::PresenceEvent why);
-  // Changes the status; nullopt when it already had that status.
+
+  struct TakeOver {
+    enum { done, none, mismatch } outcome = none;
+    std::shared_ptr<Session> session;  // done: the new session, which holds the name now
+    msg::Presence event;               // done: its "resume" event
+  };
+  // A new connection with a resume token: if `name` is held by the session of
+  // that token, a new Session on the new connection takes its place (the old
+  // one is ended); none: nobody holds the name; mismatch: somebody else does.
+  TakeOver take_over(std::string_view name, const std::string& token, std::string rid, std::string ip,
+                     std::size_t worker, Clock::time_point now);
+
+  // Removes the session and returns its "leave" or "lost" event; nullopt if
+  // it no longer holds its name (taken over or removed already).
+  std::optional<msg::Presence> remove(Session& s, msg::PresenceEvent why);
+  // Changes the status; nullopt when it already had that status, or has ended.
   std::optional<msg::Presence> set_status(Session& s, msg::Status status, msg::Cause cause);
 
   std::shared_ptr<Session> find(std::string_view name) const;
@@ -61,6 +50,7 @@ class Registry {
 
  private:
   msg::Presence event(const Session& s, msg::PresenceEvent e, msg::Cause cause);  // needs the lock held
+  bool holds(const Session& s) const;                                              // needs the lock held
 
   const std::size_t max_sessions_;
   mutable std::shared_mutex mu_;

@@ -7,10 +7,26 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+
+#include <malloc.h>
 
 namespace charla::broker {
+namespace {
 
 using msg::retry_interrupted;
+using Kind = LogLimiter::Kind;
+
+// How often worker 0 hands freed memory back to the system (glibc keeps it otherwise).
+constexpr auto kTrimEvery = std::chrono::seconds(5);
+
+std::string rate_text(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", rate);
+  return buf;
+}
+
+}  // namespace
 
 Worker::Worker(zmq::context_t& ctx, Shared& shared, std::size_t index)
     : shared_(shared),
@@ -28,7 +44,7 @@ void Worker::run() {
   const auto tick = std::chrono::milliseconds(std::clamp<std::uint32_t>(shared_.cfg.heartbeat_ms / 4, 10, 250));
   auto next_tick = Clock::now() + tick;
   zmq::pollitem_t item{link_.handle(), 0, ZMQ_POLLIN, 0};
-  zmq::message_t rid, ip, body;
+  zmq::message_t kind, rid, ip, body;
   const auto recv = [&](zmq::message_t& m, zmq::recv_flags f) {
     return retry_interrupted([&] { return link_.recv(m, f); });
   };
@@ -36,11 +52,13 @@ void Worker::run() {
     const auto wait = std::max<Clock::duration>(next_tick - Clock::now(), Clock::duration::zero());
     retry_interrupted([&] { return zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait)); });
     // Drain what is ready before looking at the clock again.
-    while (recv(rid, zmq::recv_flags::dontwait)) {
-      if (!rid.more()) return;  // "Q": stop
+    while (recv(kind, zmq::recv_flags::dontwait)) {
+      if (!kind.more()) return;  // "Q": stop
+      const bool several = kind.to_string_view() == "S";
+      (void)recv(rid, zmq::recv_flags::none);
       (void)recv(ip, zmq::recv_flags::none);
-      (void)recv(body, zmq::recv_flags::none);
-      handle(rid, ip, body, Clock::now());
+      if (!several) (void)recv(body, zmq::recv_flags::none);
+      handle(rid, ip, several ? nullptr : &body, Clock::now());
     }
     const auto now = Clock::now();
     if (now >= next_tick) {
@@ -52,43 +70,79 @@ void Worker::run() {
 
 Request Worker::request(std::string_view rid, std::string_view ip, Clock::time_point now,
                         std::shared_ptr<Session> s) {
-  return Request{shared_, out_, presence_, local_, index_, now, rid, ip, 0, std::move(s)};
+  return Request{shared_, out_, presence_, acks_, log_, local_, index_, now, rid, ip, 0, std::move(s)};
 }
 
-void Worker::handle(zmq::message_t& rid, zmq::message_t& ip, zmq::message_t& body, Clock::time_point now) {
-  const auto it = local_.find(rid.to_string());
-  auto r = request(rid.to_string_view(), ip.to_string_view(), now, it == local_.end() ? nullptr : it->second);
-  if (r.session) Presence::heard(*r.session, now);  // any frame is proof of life
-  const auto who = [&] { return r.session ? r.session->name : std::string("?"); };
-  switch (limiter_.admit(r.rid, now)) {
-    case RateLimiter::Verdict::pass: break;
-    case RateLimiter::Verdict::drop: return;
-    case RateLimiter::Verdict::warn:
-      spdlog::warn("{} ({}) envía demasiado deprisa: mensajes descartados", who(), r.ip);
-      r.error(msg::ErrorCode::rate_limited,
-              "demasiados mensajes: el límite es " + std::to_string(static_cast<int>(shared_.cfg.rate)) +
-                  " por segundo; se descartaron los que sobraban",
-              "");
-      return;
+// The session this connection holds, if any; one that was taken over by
+// another connection, or removed, is forgotten here without a word.
+std::shared_ptr<Session> Worker::session_of(const std::string& rid) {
+  const auto it = local_.find(rid);
+  if (it == local_.end()) return nullptr;
+  if (!it->second->ended) return it->second;
+  local_.erase(it);
+  return nullptr;
+}
+
+void Worker::handle(zmq::message_t& rid_frame, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now) {
+  const auto rid = rid_frame.to_string();
+  auto r = request(rid, ip.to_string_view(), now, session_of(rid));
+  if (r.session) Presence::heard(*r.session, now);  // any message is proof of life
+  if (!admitted(r)) return;
+  if (body == nullptr) {
+    return refuse_frame(r, {msg::ErrorCode::bad_frame, "se esperaba un único frame por mensaje"});
   }
-  auto decoded = msg::decode(body.data(), body.size());
-  if (!decoded) {
-    const auto& e = decoded.error();
-    spdlog::warn("mensaje inválido de {} ({}): {}", who(), r.ip, e.detail);
-    r.error(e.code, e.detail, "");
-    return;
-  }
+  auto decoded = msg::decode(body->data(), body->size());
+  if (!decoded) return refuse_frame(r, decoded.error());
+  bad_in_a_row_.erase(rid);
   r.id = decoded.value().id;
-  spdlog::debug("{} de {} ({})", msg::type_name(decoded.value().msg), who(), r.ip);
+  spdlog::debug("{} de {}", msg::type_name(decoded.value().msg), r.who());
   dispatch(r, decoded.value().msg);
 }
 
+bool Worker::admitted(Request& r) {
+  switch (limiter_.admit(r.rid, r.now)) {
+    case RateLimiter::Verdict::pass: return true;
+    case RateLimiter::Verdict::drop: return false;
+    case RateLimiter::Verdict::warn: break;
+  }
+  if (r.may_log(Kind::rate_limited)) spdlog::warn("{} envía demasiado deprisa: mensajes descartados", r.who());
+  r.error(msg::ErrorCode::rate_limited,
+          "demasiados mensajes: el límite es " + rate_text(shared_.cfg.rate) +
+              " por segundo; se descartaron los que sobraban",
+          "");
+  return false;
+}
+
+void Worker::refuse_frame(Request& r, const msg::DecodeError& e) {
+  if (r.may_log(Kind::bad_message)) spdlog::warn("mensaje inválido de {}: {}", r.who(), e.detail);
+  r.error(e.code, e.detail, "");
+  if (++bad_in_a_row_[std::string(r.rid)] < kMaxBadInARow) return;
+  bad_in_a_row_.erase(std::string(r.rid));
+  spdlog::warn("{}: {} mensajes inválidos seguidos; se corta la conexión", r.who(), kMaxBadInARow);
+  out_.cut(r.rid);
+}
+
 void Worker::tick(Clock::time_point now) {
+  std::erase_if(local_, [](const auto& kv) { return kv.second->ended.load(); });
   for (auto& s : presence_.tick(local_, now)) {
     auto r = request(s->rid, s->ip, now, s);
     expire(r);
   }
+  acks_.flush(out_);
+  log_.summarize(now);
   limiter_.forget_quiet(now);
+  // A connection that sent garbage and then went quiet or away is forgotten with its bucket.
+  if (bad_in_a_row_.size() > 1024) bad_in_a_row_.clear();
+  give_back_memory(now);
+}
+
+// glibc keeps memory freed by many small allocations (sessions, buffers of
+// closed connections) in its arenas; after a burst, hand it back so that the
+// broker's size returns near its baseline (measured: docs/security.md).
+void Worker::give_back_memory(Clock::time_point now) {
+  if (index_ != 0 || now < next_trim_) return;
+  next_trim_ = now + kTrimEvery;
+  ::malloc_trim(0);
 }
 
 }  // namespace charla::broker

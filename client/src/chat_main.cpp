@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     conn.start();
     const bool interactive = ::isatty(STDIN_FILENO) != 0;
     Console console(interactive, want_color(STDOUT_FILENO));
-    return ChatApp(conn, console, user).run(signals.fd());
+    return ChatApp(conn, console).run(signals.fd());
   } catch (const JoinFailed& e) {
     std::cerr << "charla: no se pudo entrar como '" << user << "': " << e.what() << "\n";
     return 1;

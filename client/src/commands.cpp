@@ -30,6 +30,7 @@ const std::vector<CommandHelp> kCommands{
     {"/usuarios", "/users", "", "lista quién está conectado y su estado"},
     {"/info", "/info", "<usuario>", "IP, estado y tiempos de un usuario"},
     {"/estado", "/status", "ACTIVO|OCUPADO|INACTIVO", "cambia tu estado (también active|busy|idle)"},
+    {"/nombre", "/nick", "<nuevo>", "vuelve a entrar con otro nombre (si el tuyo lo tiene otra persona)"},
     {"/ayuda", "/help", "", "muestra esta ayuda"},
     {"/salir", "/quit", "", "sale del chat"},
 };
@@ -67,6 +68,10 @@ Command parse_command(std::string_view raw) {
   if (name == "/estado" || name == "/status") {
     if (auto s = parse_status(rest)) return cmd::SetStatus{*s};
     return cmd::Invalid{"uso: /estado ACTIVO|OCUPADO|INACTIVO (o /status active|busy|idle)"};
+  }
+  if (name == "/nombre" || name == "/nick") {
+    if (rest.empty() || split_word(rest).second.size() != 0) return cmd::Invalid{"uso: /nombre <nuevo>"};
+    return cmd::Rename{std::string(rest)};
   }
   if (name == "/ayuda" || name == "/help" || name == "/?") return cmd::Help{};
   if (name == "/salir" || name == "/quit" || name == "/exit") return cmd::Quit{};

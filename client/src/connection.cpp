@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace charla::client {
 namespace {
@@ -47,6 +48,12 @@ std::optional<msg::Decoded> read_one(zmq::socket_t& s) {
   auto d = msg::decode(frame.data(), frame.size());
   if (!d) return invalid(d.error().code, d.error().detail);
   return std::move(d.value());
+}
+
+// This client's origin: random, never 0, the same for all its reconnections.
+std::uint64_t new_origin() {
+  std::random_device rd;
+  return ((static_cast<std::uint64_t>(rd()) << 32) | rd()) | 1;
 }
 
 }  // namespace
@@ -101,14 +108,14 @@ class Connection::HandshakeWatch : public zmq::monitor_t {
   std::optional<Failure> failure_;
 };
 
-Connection::Connection(Options o) : opt_(std::move(o)) {}
+Connection::Connection(Options o) : opt_(std::move(o)), delivery_(new_origin()) {}
 Connection::~Connection() { close(); }
 
 std::string Connection::endpoint() const { return "tcp://" + opt_.host + ":" + std::to_string(opt_.port); }
 
 msg::Message Connection::join_request() const {
   if (opt_.name.empty()) return msg::Watch{};
-  return msg::Hello{opt_.name};
+  return msg::Hello{opt_.name, resume_, delivery_.origin()};
 }
 
 void Connection::secure(zmq::socket_t& s) const {
@@ -201,9 +208,37 @@ void Connection::send(const msg::Message& m, std::uint64_t id) {
   if (pending_.size() < kMaxPending) pending_.emplace_back(m, id);
 }
 
+std::uint64_t Connection::send_numbered(msg::Message m) {
+  const auto n = delivery_.number(m);
+  if (n != 0 && state_ == State::up) send_now(m);
+  return n;  // while down, it goes out with the others after the next welcome
+}
+
+void Connection::confirm_received() {
+  if (state_ != State::up) return;
+  if (const auto dseq = delivery_.got_due(Clock::now(), true)) send_now(msg::Got{*dseq});
+}
+
+void Connection::rename(std::string name) {
+  opt_.name = std::move(name);
+  resume_.clear();
+  state_ = State::down;
+  next_attempt_ = Clock::now();
+  backoff_ = milliseconds(1000);
+}
+
 void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra, std::deque<Event>& out) {
   if (&out != &early_) {
     for (; !early_.empty(); early_.pop_front()) out.push_back(std::move(early_.front()));
+  }
+  // A process stopped for a while (SIGSTOP, a laptop's sleep) heard nothing because it
+  // listened to nothing: that time does not count against the broker. What arrived
+  // meanwhile is read before the link is judged.
+  const auto before = Clock::now();
+  if (last_poll_ != Clock::time_point{} && before - last_poll_ > max_wait + heartbeat()) {
+    const auto frozen = before - last_poll_ - max_wait;
+    last_recv_ += frozen;
+    last_dealer_recv_ += frozen;
   }
   std::vector<zmq::pollitem_t> items;
   items.reserve(2 + extra.size());
@@ -227,34 +262,55 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
   if (dealer_ready) on_dealer(out);
   if (sub_ready && sub_) on_sub(out);
   timers(Clock::now(), out);
+  last_poll_ = Clock::now();
 }
 
 void Connection::on_dealer(std::deque<Event>& out) {
   while (dealer_) {
     auto d = read_one(*dealer_);
     if (!d) return;
-    last_recv_ = Clock::now();
+    last_recv_ = last_dealer_recv_ = Clock::now();
     if (std::holds_alternative<msg::Pong>(d->msg)) continue;
     if (auto* w = std::get_if<msg::Welcome>(&d->msg)) {
       if (state_ == State::joining) on_welcome(*w);
       continue;
     }
-    if (auto* e = std::get_if<msg::Error>(&d->msg)) {
-      if (state_ == State::joining) return refused(*e);
-      if (e->code == msg::ErrorCode::not_joined && !opt_.name.empty()) return lost("la sesión se perdió", out);
+    if (auto* a = std::get_if<msg::Ack>(&d->msg)) {
+      take_ack(*a, out);
+      continue;
     }
+    if (auto* e = std::get_if<msg::Error>(&d->msg)) {
+      if (state_ == State::joining) return refused(*e, out);
+      if (e->code == msg::ErrorCode::not_joined && !opt_.name.empty()) return lost("la sesión se perdió", out, true);
+      if (e->n != 0) {
+        if (auto o = delivery_.refused(e->n)) {
+          out.emplace_back(link::NotSent{std::move(*e), std::move(o->msg)});
+          continue;
+        }
+      }
+    }
+    if (auto* p = std::get_if<msg::Private>(&d->msg); p != nullptr && !delivery_.fresh(*p)) continue;
     out.emplace_back(std::move(*d));
   }
 }
 
-void Connection::refused(const msg::Error& e) {
+void Connection::take_ack(const msg::Ack& a, std::deque<Event>& out) {
+  for (auto& o : delivery_.acked(a.n)) out.emplace_back(link::Sent{std::move(o.msg)});
+}
+
+void Connection::refused(const msg::Error& e, std::deque<Event>& out) {
   if (starting_) {
     start_failure_ = JoinFailed(e.code, e.text);
     return;
   }
-  // E.g. our old session has not expired yet: try again later.
   close();
-  state_ = State::down;
+  // With our resume token, name_taken means the name is somebody else's now: retrying cannot help.
+  if (e.code == msg::ErrorCode::name_taken && !resume_.empty()) {
+    state_ = State::stopped;
+    out.emplace_back(link::NameTaken{opt_.name});
+    return;
+  }
+  state_ = State::down;  // e.g. the broker is full: try again later
   next_attempt_ = Clock::now() + backoff_;
 }
 
@@ -265,9 +321,9 @@ void Connection::on_sub(std::deque<Event>& out) {
     if (got == Frame::none) return;
     last_recv_ = Clock::now();
     sub_live_ = true;
-    if (announce_rejoin_) {
-      announce_rejoin_ = false;
-      out.emplace_back(link::Rejoined{});
+    if (rejoined_) {
+      out.emplace_back(*rejoined_);
+      rejoined_.reset();
     }
     if (got == Frame::several) {
       out.emplace_back(invalid(msg::ErrorCode::bad_frame, "varios frames en un mensaje publicado"));
@@ -297,6 +353,7 @@ bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
   } else if (auto* c = std::get_if<msg::Chat>(&m)) {
     if (chat_last_ != 0 && c->seq > chat_last_ + 1) out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
     chat_last_ = std::max(chat_last_, c->seq);
+    if (!delivery_.fresh(*c)) return true;  // a resend we have shown already
   } else if (auto* s = std::get_if<msg::Shutdown>(&m)) {
     lost(s->text.empty() ? std::string("el servidor se ha cerrado") : s->text, out);
     return false;
@@ -306,25 +363,34 @@ bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
 }
 
 void Connection::on_welcome(const msg::Welcome& w) {
+  if (w.instance != instance_) chat_last_ = 0;  // another broker: its chat numbers start again
+  if (!w.resumed) delivery_.new_session();
   welcome_ = w;
+  instance_ = w.instance;
+  resume_ = w.resume;
   state_ = State::up;
   handshake_.reset();
   backoff_ = milliseconds(1000);
-  last_recv_ = Clock::now();
-  chat_last_ = 0;
+  last_recv_ = last_dealer_recv_ = Clock::now();
   connect_sub();
-  announce_rejoin_ = !starting_;  // told once the subscription is live, so "reconnected" means all of it
+  // Told once the subscription is live, so that "reconnected" means all of it.
+  if (!starting_) rejoined_ = link::Rejoined{w.resumed};
+  for (const auto& o : delivery_.unacked()) send_now(o.msg);  // a resend is recognised, never handled twice
   while (!pending_.empty()) {
     send_now(pending_.front().first, pending_.front().second);
     pending_.pop_front();
   }
 }
 
-void Connection::lost(std::string why, std::deque<Event>& out) {
+void Connection::lost(std::string why, std::deque<Event>& out, bool read_sub_first) {
+  // The broker is the same: what its PUB sent before the loss is ours to show.
+  if (read_sub_first && sub_) {
+    on_sub(out);
+    if (state_ != State::up) return;  // reading it found a restart or a shutdown
+  }
   out.emplace_back(link::Lost{std::move(why)});
   state_ = State::down;
   close();
-  chat_last_ = 0;
   next_attempt_ = Clock::now();
   backoff_ = milliseconds(1000);
 }
@@ -346,14 +412,25 @@ void Connection::watch_handshake(Clock::time_point now) {
 
 void Connection::timers(Clock::time_point now, std::deque<Event>& out) {
   switch (state_) {
-    case State::up:
-      if (now - last_recv_ > expiry()) return lost("el servidor no responde", out);
+    case State::up: {
+      const bool joined = !opt_.name.empty();
+      // A joined client gets a pong for every ping: a silent DEALER means a dead session or broker.
+      if (now - last_recv_ > expiry() || (joined && now - last_dealer_recv_ > expiry())) {
+        return lost("el servidor no responde", out, true);
+      }
       if (!sub_live_ && now - last_sync_ >= kSyncEvery) {
         send_now(msg::Sync{});
         last_sync_ = now;
       }
-      if (!opt_.name.empty() && now - last_send_ >= heartbeat()) send_now(msg::Ping{});
+      if (!joined) break;
+      if (const auto dseq = delivery_.got_due(now)) send_now(msg::Got{*dseq});
+      const bool quiet = now - last_send_ >= heartbeat() || now - last_dealer_recv_ >= heartbeat();
+      if (quiet && now - last_ping_ >= heartbeat() / 2) {
+        send_now(msg::Ping{});
+        last_ping_ = now;
+      }
       break;
+    }
     case State::joining:
       watch_handshake(now);
       if (now >= attempt_deadline_) {
@@ -364,6 +441,8 @@ void Connection::timers(Clock::time_point now, std::deque<Event>& out) {
       break;
     case State::down:
       if (now >= next_attempt_) attempt(now);
+      break;
+    case State::stopped:
       break;
   }
 }

@@ -42,6 +42,9 @@ void PresenceMirror::change(const msg::Presence& p) {
     case msg::PresenceEvent::status:
       if (auto it = users_.find(key); it != users_.end()) it->second.status = p.status;
       break;
+    case msg::PresenceEvent::resume:  // back on a new connection: perhaps another address
+      if (auto it = users_.find(key); it != users_.end()) it->second.ip = p.ip;
+      break;
   }
 }
 

@@ -44,6 +44,13 @@ class Writer {
     pk_.pack_uint64(value);
   }
   void put(std::string_view key, Status s) { put(key, to_string(s)); }
+  // OPTIONAL fields: written only when set.
+  void put_if(std::string_view key, std::uint64_t value) {
+    if (value != 0) put(key, value);
+  }
+  void put_if(std::string_view key, std::string_view value) {
+    if (!value.empty()) put(key, value);
+  }
   void put_user_list(std::string_view key, const std::vector<UserEntry>& users) {
     this->key(key);
     pk_.pack_array(static_cast<std::uint32_t>(users.size()));
@@ -73,9 +80,10 @@ class Writer {
 void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
   Writer w(buf, type_name(m), id);
   std::visit(overloaded{
-                 [&](const Hello& x) { w.put("name", x.name); },
-                 [&](const Say& x) { w.put("text", x.text); },
-                 [&](const Whisper& x) { w.put("to", x.to), w.put("text", x.text); },
+                 [&](const Hello& x) { w.put("name", x.name), w.put_if("resume", x.resume), w.put_if("origin", x.origin); },
+                 [&](const Say& x) { w.put("text", x.text), w.put_if("n", x.n); },
+                 [&](const Whisper& x) { w.put("to", x.to), w.put("text", x.text), w.put_if("n", x.n); },
+                 [&](const Got& x) { w.put("dseq", x.dseq); },
                  [&](const Info& x) { w.put("name", x.name); },
                  [&](const SetStatus& x) { w.put("status", x.status); },
                  [&](const Welcome& x) {
@@ -87,17 +95,26 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                    w.put("instance", x.instance);
                    w.put("server", x.server);
                    w.put("max_text", std::uint64_t{x.max_text});
+                   w.put("resume", x.resume);
+                   w.put("resumed", std::uint64_t{x.resumed ? 1u : 0u});
                  },
                  [&](const Users& x) { w.put("pseq", x.pseq), w.put_user_list("users", x.users); },
                  [&](const UserInfo& x) {
                    w.put("name", x.name), w.put("ip", x.ip), w.put("status", x.status);
                    w.put("connected_s", x.connected_s), w.put("idle_s", x.idle_s);
                  },
-                 [&](const Private& x) { w.put("from", x.from), w.put("text", x.text), w.put("ts", x.ts); },
+                 [&](const Private& x) {
+                   w.put("from", x.from), w.put("text", x.text), w.put("ts", x.ts), w.put("dseq", x.dseq);
+                   w.put_if("origin", x.origin), w.put_if("n", x.n);
+                 },
                  [&](const Ok& x) { w.put("re", x.re); },
-                 [&](const Error& x) { w.put("code", to_string(x.code)), w.put("text", x.text), w.put("re", x.re); },
+                 [&](const Error& x) {
+                   w.put("code", to_string(x.code)), w.put("text", x.text), w.put("re", x.re), w.put_if("n", x.n);
+                 },
+                 [&](const Ack& x) { w.put("n", x.n); },
                  [&](const Chat& x) {
                    w.put("seq", x.seq), w.put("from", x.from), w.put("text", x.text), w.put("ts", x.ts);
+                   w.put_if("origin", x.origin), w.put_if("n", x.n);
                  },
                  [&](const Presence& x) {
                    w.put("seq", x.seq), w.put("event", to_string(x.event)), w.put("user", x.user);
@@ -147,6 +164,9 @@ class Reader {
     const auto* o = require(key, msgpack::type::POSITIVE_INTEGER, "un entero no negativo");
     return o == nullptr ? 0 : o->via.u64;
   }
+  // OPTIONAL fields: absent reads as 0 or "", present must be valid.
+  std::uint64_t opt_u64(std::string_view key) { return find(key) == nullptr ? 0 : u64(key); }
+  std::string opt_str(std::string_view key) { return find(key) == nullptr ? std::string() : str(key); }
 
   template <class T>
   T bounded(std::string_view key, std::uint64_t max) {
@@ -224,9 +244,9 @@ struct TypeEntry {
 
 // One row per message type: its wire name and how to read its fields.
 const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
-    {"hello", [](Reader& r) -> Message { return Hello{r.str("name")}; }},
-    {"say", [](Reader& r) -> Message { return Say{r.str("text")}; }},
-    {"whisper", [](Reader& r) -> Message { return Whisper{r.str("to"), r.str("text")}; }},
+    {"hello", [](Reader& r) -> Message { return Hello{r.str("name"), r.opt_str("resume"), r.opt_u64("origin")}; }},
+    {"say", [](Reader& r) -> Message { return Say{r.str("text"), r.opt_u64("n")}; }},
+    {"whisper", [](Reader& r) -> Message { return Whisper{r.str("to"), r.str("text"), r.opt_u64("n")}; }},
     {"who", [](Reader&) -> Message { return Who{}; }},
     {"info", [](Reader& r) -> Message { return Info{r.str("name")}; }},
     {"set_status", [](Reader& r) -> Message { return SetStatus{r.enumerated<Status>("status", status_from_wire)}; }},
@@ -234,6 +254,7 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
     {"sync", [](Reader&) -> Message { return Sync{}; }},
     {"bye", [](Reader&) -> Message { return Bye{}; }},
     {"watch", [](Reader&) -> Message { return Watch{}; }},
+    {"got", [](Reader& r) -> Message { return Got{r.u64("dseq")}; }},
     {"welcome",
      [](Reader& r) -> Message {
        Welcome w;
@@ -245,6 +266,8 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        w.instance = r.u64("instance");
        w.server = r.str("server");
        if (r.find("max_text") != nullptr) w.max_text = r.bounded<std::uint32_t>("max_text", 0xffffffffu);
+       w.resume = r.str("resume");
+       w.resumed = r.bounded<std::uint32_t>("resumed", 1) == 1;
        return w;
      }},
     {"users",
@@ -264,7 +287,10 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        u.idle_s = r.u64("idle_s");
        return u;
      }},
-    {"private", [](Reader& r) -> Message { return Private{r.str("from"), r.str("text"), r.u64("ts")}; }},
+    {"private",
+     [](Reader& r) -> Message {
+       return Private{r.str("from"), r.str("text"), r.u64("ts"), r.u64("dseq"), r.opt_u64("origin"), r.opt_u64("n")};
+     }},
     {"ok", [](Reader& r) -> Message { return Ok{r.str("re")}; }},
     {"pong", [](Reader&) -> Message { return Pong{}; }},
     {"error",
@@ -275,9 +301,14 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        e.code = error_code_from_wire(code).value_or(ErrorCode::unknown);
        e.text = r.str("text");
        e.re = r.str("re");
+       e.n = r.opt_u64("n");
        return e;
      }},
-    {"chat", [](Reader& r) -> Message { return Chat{r.u64("seq"), r.str("from"), r.str("text"), r.u64("ts")}; }},
+    {"ack", [](Reader& r) -> Message { return Ack{r.u64("n")}; }},
+    {"chat",
+     [](Reader& r) -> Message {
+       return Chat{r.u64("seq"), r.str("from"), r.str("text"), r.u64("ts"), r.opt_u64("origin"), r.opt_u64("n")};
+     }},
     {"presence",
      [](Reader& r) -> Message {
        Presence p;

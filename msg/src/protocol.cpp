@@ -28,7 +28,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 3> kStatuses{{
     {Status::inactivo, "INACTIVO"},
 }};
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 17> kErrorCodes{{
     {ErrorCode::bad_frame, "bad_frame"},
     {ErrorCode::bad_version, "bad_version"},
     {ErrorCode::unknown_type, "unknown_type"},
@@ -43,14 +43,17 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
     {ErrorCode::rate_limited, "rate_limited"},
     {ErrorCode::server_full, "server_full"},
     {ErrorCode::internal, "internal"},
+    {ErrorCode::queue_full, "queue_full"},
+    {ErrorCode::undelivered, "undelivered"},
     {ErrorCode::unknown, "unknown"},
 }};
 
-constexpr std::array<std::pair<PresenceEvent, std::string_view>, 4> kEvents{{
+constexpr std::array<std::pair<PresenceEvent, std::string_view>, 5> kEvents{{
     {PresenceEvent::join, "join"},
     {PresenceEvent::leave, "leave"},
     {PresenceEvent::lost, "lost"},
     {PresenceEvent::status, "status"},
+    {PresenceEvent::resume, "resume"},
 }};
 
 constexpr std::array<std::pair<Cause, std::string_view>, 4> kCauses{{
@@ -61,8 +64,8 @@ constexpr std::array<std::pair<Cause, std::string_view>, 4> kCauses{{
 }};
 
 constexpr std::array<std::string_view, std::variant_size_v<Message>> kTypeNames{
-    "hello", "say", "whisper", "who", "info", "set_status", "ping", "sync", "bye", "watch",  //
-    "welcome", "users", "user", "private", "ok", "pong", "error",                   //
+    "hello", "say", "whisper", "who", "info", "set_status", "ping", "sync", "bye", "watch", "got",  //
+    "welcome", "users", "user", "private", "ok", "pong", "error", "ack",                    //
     "chat", "presence", "beat", "shutdown"};
 
 }  // namespace
@@ -84,7 +87,7 @@ std::string_view topic_of(const Message& m) noexcept {
   return {};
 }
 
-bool is_request(const Message& m) noexcept { return m.index() <= variant_index<Watch>; }
+bool is_request(const Message& m) noexcept { return m.index() <= variant_index<Got>; }
 
 std::string_view type_name(const Message& m) noexcept { return kTypeNames[m.index()]; }
 

@@ -17,9 +17,9 @@ namespace charla::test {
 // field left at its default value (a field that decode dropped would show).
 inline std::vector<msg::Message> samples() {
   return {
-      msg::Hello{"Begoña"},
-      msg::Say{"¡hola! ¿qué tal?"},
-      msg::Whisper{"José", "en privado"},
+      msg::Hello{"Begoña", "0123456789abcdef0123456789abcdef", 77},
+      msg::Say{"¡hola! ¿qué tal?", 3},
+      msg::Whisper{"José", "en privado", 4},
       msg::Who{},
       msg::Info{"ana"},
       msg::SetStatus{msg::Status::ocupado},
@@ -27,17 +27,20 @@ inline std::vector<msg::Message> samples() {
       msg::Sync{},
       msg::Bye{},
       msg::Watch{},
-      msg::Welcome{"ana", 65535, 1000, 5000, 60, 0xDEADBEEFCAFEF00Dull, "charla-broker 0.1.0", 4096},
+      msg::Got{41},
+      msg::Welcome{"ana", 65535, 1000, 5000, 60, 0xDEADBEEFCAFEF00Dull, "charla-broker 0.1.0", 4096,
+                   "0123456789abcdef0123456789abcdef", true},
       msg::Users{42,
                  {{"ana", msg::Status::activo, "127.0.0.1", 1764000000000ull, 3},
                   {"Begoña", msg::Status::ocupado, "10.0.0.2", 1, 3600},
                   {"José", msg::Status::inactivo, "::1", std::numeric_limits<std::uint64_t>::max(), 7}}},
       msg::UserInfo{"José", "192.168.1.20", msg::Status::ocupado, 3600, 120},
-      msg::Private{"ana", "¿vienes? 😀", 1764000000123ull},
+      msg::Private{"ana", "¿vienes? 😀", 1764000000123ull, 5, 0xFEEDull, 6},
       msg::Ok{"set_status"},
       msg::Pong{},
-      msg::Error{msg::ErrorCode::name_taken, "el nombre 'ana' ya está en uso", "hello"},
-      msg::Chat{7, "ana", "hola a todos", 1764000000456ull},
+      msg::Error{msg::ErrorCode::queue_full, "'ana' tiene demasiados mensajes privados sin leer", "whisper", 9},
+      msg::Ack{12},
+      msg::Chat{7, "ana", "hola a todos", 1764000000456ull, 0xFEEDull, 13},
       msg::Presence{9, msg::PresenceEvent::status, "ana", msg::Status::inactivo, "127.0.0.1", 1764000000789ull,
                     msg::Cause::idle},
       msg::Beat{9, 7, 0xDEADBEEFCAFEF00Dull},
@@ -48,14 +51,16 @@ inline std::vector<msg::Message> samples() {
 namespace detail {
 
 // The fields of each type as a tuple, so that two messages compare field by field.
-inline auto fields(const msg::Hello& x) { return std::tie(x.name); }
-inline auto fields(const msg::Say& x) { return std::tie(x.text); }
-inline auto fields(const msg::Whisper& x) { return std::tie(x.to, x.text); }
+inline auto fields(const msg::Hello& x) { return std::tie(x.name, x.resume, x.origin); }
+inline auto fields(const msg::Say& x) { return std::tie(x.text, x.n); }
+inline auto fields(const msg::Whisper& x) { return std::tie(x.to, x.text, x.n); }
+inline auto fields(const msg::Got& x) { return std::tie(x.dseq); }
+inline auto fields(const msg::Ack& x) { return std::tie(x.n); }
 inline auto fields(const msg::Info& x) { return std::tie(x.name); }
 inline auto fields(const msg::SetStatus& x) { return std::tie(x.status); }
 inline auto fields(const msg::Welcome& x) {
   return std::tie(x.name, x.pub_port, x.heartbeat_ms, x.expiry_ms, x.idle_timeout_s, x.instance, x.server,
-                  x.max_text);
+                  x.max_text, x.resume, x.resumed);
 }
 inline auto fields(const msg::UserEntry& x) { return std::make_tuple(x.name, x.status, x.ip, x.since, x.idle_s); }
 inline auto fields(const msg::Users& x) {
@@ -64,10 +69,10 @@ inline auto fields(const msg::Users& x) {
   return std::make_tuple(x.pseq, users);
 }
 inline auto fields(const msg::UserInfo& x) { return std::tie(x.name, x.ip, x.status, x.connected_s, x.idle_s); }
-inline auto fields(const msg::Private& x) { return std::tie(x.from, x.text, x.ts); }
+inline auto fields(const msg::Private& x) { return std::tie(x.from, x.text, x.ts, x.dseq, x.origin, x.n); }
 inline auto fields(const msg::Ok& x) { return std::tie(x.re); }
-inline auto fields(const msg::Error& x) { return std::tie(x.code, x.text, x.re); }
-inline auto fields(const msg::Chat& x) { return std::tie(x.seq, x.from, x.text, x.ts); }
+inline auto fields(const msg::Error& x) { return std::tie(x.code, x.text, x.re, x.n); }
+inline auto fields(const msg::Chat& x) { return std::tie(x.seq, x.from, x.text, x.ts, x.origin, x.n); }
 inline auto fields(const msg::Presence& x) { return std::tie(x.seq, x.event, x.user, x.status, x.ip, x.ts, x.cause); }
 inline auto fields(const msg::Beat& x) { return std::tie(x.pseq, x.cseq, x.instance); }
 inline auto fields(const msg::Shutdown& x) { return std::tie(x.text); }

@@ -12,6 +12,12 @@
 
 namespace charla::broker {
 
+// Messages ZeroMQ queues for one connection on the ROUTER before the broker's own
+// queue (max_queue) takes over; small, so that what a connection costs is counted in bytes.
+inline constexpr int kRouterQueue = 64;
+// Frames in a row that cannot be decoded before a connection is cut off.
+inline constexpr unsigned kMaxBadInARow = 20;
+
 struct Config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8082;      // ROUTER: commands and private messages; 0 = any free port
@@ -25,6 +31,10 @@ struct Config {
   std::size_t max_frame = 65536;     // bytes; a larger frame closes the sender's connection
   std::size_t max_sessions = 20000;
   int pub_hwm = msg::kPubQueueFrames;  // frames queued per subscriber before PUB drops
+  // Bytes the broker keeps for one connection beyond ZeroMQ's own queue (kRouterQueue
+  // messages): replies it cannot take yet (over this: cut off), and, separately, the
+  // private messages its user has not confirmed (over this: queue_full to senders).
+  std::size_t max_queue = 1 << 20;
   double rate = 50;                  // messages per second per connection (token bucket); 0 = no limit
   double burst = 200;                // messages a connection may send at once before the rate applies
 

@@ -16,14 +16,15 @@ struct Private { std::string to; std::string text; };
 struct Users {};
 struct Info { std::string name; };
 struct SetStatus { msg::Status status; };
+struct Rename { std::string name; };
 struct Help {};
 struct Quit {};
 struct Empty {};
 struct Invalid { std::string hint; };  // one line telling the user what to type instead
 }  // namespace cmd
 
-using Command = std::variant<cmd::Broadcast, cmd::Private, cmd::Users, cmd::Info, cmd::SetStatus, cmd::Help,
-                             cmd::Quit, cmd::Empty, cmd::Invalid>;
+using Command = std::variant<cmd::Broadcast, cmd::Private, cmd::Users, cmd::Info, cmd::SetStatus, cmd::Rename,
+                             cmd::Help, cmd::Quit, cmd::Empty, cmd::Invalid>;
 
 Command parse_command(std::string_view line);
 

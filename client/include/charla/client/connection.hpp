@@ -1,9 +1,13 @@
 // A client's link to the broker: a DEALER for commands and replies, a SUB for
 // broadcasts, presence and heartbeats. It joins (or, for an observer such as
 // the monitor, watches), keeps the link alive with heartbeats, notices a dead
-// or restarted broker and joins again by itself, with a capped backoff.
-// Single-threaded: the application calls poll() in its loop.
+// or restarted broker and joins again by itself, with a capped backoff, taking
+// its own session over when the broker still holds it. What the user sends is
+// numbered and sent again until acknowledged (delivery.hpp), so nothing typed
+// is lost to a reconnection. Single-threaded: the application calls poll().
 #pragma once
+
+#include <charla/client/delivery.hpp>
 
 #include <charla/msg/codec.hpp>
 
@@ -31,12 +35,16 @@ struct JoinFailed : std::runtime_error {
 };
 
 namespace link {
-struct Lost { std::string why; };  // the broker is gone or restarted; reconnecting
-struct Rejoined {};                // joined again after a loss
+struct Lost { std::string why; };          // the broker is gone or restarted; reconnecting
+struct Rejoined { bool resumed = false; };  // joined again after a loss: the same session, or a new one
 struct ChatGap { std::uint64_t missed; };  // broadcasts this client did not get
+struct Sent { msg::Message msg; };         // the broker acknowledged a numbered Say or Whisper
+struct NotSent { msg::Error error; msg::Message msg; };  // the broker refused it
+struct NameTaken { std::string name; };    // someone else holds our name now: rename() or give up
 }  // namespace link
 
-using Event = std::variant<msg::Decoded, link::Lost, link::Rejoined, link::ChatGap>;
+using Event = std::variant<msg::Decoded, link::Lost, link::Rejoined, link::ChatGap, link::Sent, link::NotSent,
+                           link::NameTaken>;
 
 class Connection {
  public:
@@ -59,17 +67,29 @@ class Connection {
 
   // Sends now, or queues until joined again if the link is down (at most 1000).
   void send(const msg::Message& m, std::uint64_t id = 0);
+  // A Say or Whisper, numbered and kept until acknowledged (link::Sent) or
+  // refused (link::NotSent), sent again after every reconnection until then.
+  // Returns its number, or 0 when Delivery::kMaxUnacked are waiting already.
+  std::uint64_t send_numbered(msg::Message m);
+  // Nothing waits: no numbered message unacknowledged, no request queued.
+  bool settled() const noexcept { return delivery_.unacked().empty() && pending_.empty(); }
+  // Confirms at once the private messages received (before bye).
+  void confirm_received();
+  // After link::NameTaken: join again under another name.
+  void rename(std::string name);
 
   // Waits up to max_wait for socket traffic, timers, or one of `extra` (raw fds,
   // such as stdin); appends what happened to `out`; sets revents in `extra`.
   void poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra, std::deque<Event>& out);
 
   bool up() const noexcept { return state_ == State::up; }
+  const std::string& name() const noexcept { return opt_.name; }
+  std::uint64_t origin() const noexcept { return delivery_.origin(); }
   const msg::Welcome& welcome() const noexcept { return welcome_; }
   std::string endpoint() const;
 
  private:
-  enum class State { down, joining, up };
+  enum class State { down, joining, up, stopped };  // stopped: our name is someone else's
   class HandshakeWatch;  // zmq::monitor_t on the DEALER: why a handshake failed
 
   void open();
@@ -83,8 +103,9 @@ class Connection {
   void on_sub(std::deque<Event>& out);
   bool on_published(msg::Message&& m, std::deque<Event>& out);  // false once the connection is lost
   void on_welcome(const msg::Welcome& w);
-  void refused(const msg::Error& e);  // an error in answer to hello or watch
-  void lost(std::string why, std::deque<Event>& out);
+  void refused(const msg::Error& e, std::deque<Event>& out);  // an error in answer to hello or watch
+  void lost(std::string why, std::deque<Event>& out, bool read_sub_first = false);
+  void take_ack(const msg::Ack& a, std::deque<Event>& out);
   void timers(Clock::time_point now, std::deque<Event>& out);
   msg::Message join_request() const;
   milliseconds heartbeat() const noexcept { return milliseconds(welcome_.heartbeat_ms ? welcome_.heartbeat_ms : 1000); }
@@ -98,14 +119,19 @@ class Connection {
   State state_ = State::down;
   msg::Welcome welcome_;
   bool sub_live_ = false;
-  bool announce_rejoin_ = false;
+  std::optional<link::Rejoined> rejoined_;  // told once the subscription is live again
   // While start() runs: a refusal or a failed handshake ends it with JoinFailed.
   bool starting_ = false;
   std::optional<JoinFailed> start_failure_;
-  Clock::time_point last_recv_{}, last_send_{}, last_sync_{};
+  // Liveness: an observer hears beats on SUB; a joined client also expects its
+  // pongs and acknowledgements on the DEALER.
+  Clock::time_point last_recv_{}, last_dealer_recv_{}, last_send_{}, last_sync_{}, last_poll_{}, last_ping_{};
   Clock::time_point next_attempt_{}, attempt_deadline_{};
   milliseconds backoff_{1000};
   std::uint64_t chat_last_ = 0;
+  std::uint64_t instance_ = 0;  // the broker's, from the last welcome
+  std::string resume_;          // our session's resume token
+  Delivery delivery_;
   std::deque<std::pair<msg::Message, std::uint64_t>> pending_;
   std::deque<Event> early_;  // what arrived while start() waited, for the first poll()
 };

@@ -1,4 +1,4 @@
-// charla protocol, version 2: the message types as plain values.
+// charla protocol, version 3: the message types as plain values.
 // docs/protocol.md is the specification; this header mirrors it one to one.
 #pragma once
 
@@ -12,7 +12,7 @@
 
 namespace charla::msg {
 
-inline constexpr std::uint32_t kProtocolVersion = 2;
+inline constexpr std::uint32_t kProtocolVersion = 3;
 
 // PUB topics. A published message is one frame: the topic's bytes, then the
 // msgpack map (no topic is a prefix of another, and a map never starts with a letter).
@@ -49,12 +49,14 @@ enum class ErrorCode : std::uint8_t {
   rate_limited,    // too many messages: slow down
   server_full,     // the broker holds its maximum number of sessions
   internal,        // the broker failed; the request may be retried
+  queue_full,      // the target's queue of private messages is full: not delivered
+  undelivered,     // a private message accepted earlier was never confirmed by its target
   unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
 std::optional<ErrorCode> error_code_from_wire(std::string_view s) noexcept;
 
-enum class PresenceEvent : std::uint8_t { join, leave, lost, status };
+enum class PresenceEvent : std::uint8_t { join, leave, lost, status, resume };
 std::string_view to_string(PresenceEvent e) noexcept;
 std::optional<PresenceEvent> presence_event_from_wire(std::string_view s) noexcept;
 
@@ -64,9 +66,14 @@ std::string_view to_string(Cause c) noexcept;
 std::optional<Cause> cause_from_wire(std::string_view s) noexcept;
 
 // ---- client -> broker (DEALER -> ROUTER) ----
-struct Hello { std::string name; };
-struct Say { std::string text; };
-struct Whisper { std::string to; std::string text; };
+struct Hello {
+  std::string name;
+  std::string resume{};      // a token from an earlier welcome: take that session over ("" = none)
+  std::uint64_t origin = 0;  // this client's random number, the same across its reconnections (0 = none)
+};
+// n: the sender's number for this message (1, 2, 3, ... per origin), 0 = not numbered.
+struct Say { std::string text; std::uint64_t n = 0; };
+struct Whisper { std::string to; std::string text; std::uint64_t n = 0; };
 struct Who {};
 struct Info { std::string name; };
 struct SetStatus { Status status = Status::activo; };
@@ -74,6 +81,7 @@ struct Ping {};
 struct Sync {};
 struct Bye {};
 struct Watch {};  // an observer (the monitor) asks for the welcome without joining
+struct Got { std::uint64_t dseq = 0; };  // every private message up to dseq has arrived
 
 // ---- broker -> client (ROUTER -> DEALER) ----
 struct Welcome {
@@ -85,6 +93,8 @@ struct Welcome {
   std::uint64_t instance = 0;
   std::string server;
   std::uint32_t max_text = 0;  // bytes of UTF-8 the broker takes in a say or whisper (0: not said)
+  std::string resume{};         // the token that takes this session over after a reconnection ("" for watch)
+  bool resumed = false;         // this hello took an existing session over
 };
 struct UserEntry {
   std::string name;
@@ -104,13 +114,33 @@ struct UserInfo {
   std::uint64_t connected_s = 0;
   std::uint64_t idle_s = 0;
 };
-struct Private { std::string from; std::string text; std::uint64_t ts = 0; };
+struct Private {
+  std::string from;
+  std::string text;
+  std::uint64_t ts = 0;
+  std::uint64_t dseq = 0;    // delivery number for this session: confirm with got
+  std::uint64_t origin = 0;  // the sender's origin and number, when it numbered the message
+  std::uint64_t n = 0;
+};
 struct Ok { std::string re; };
 struct Pong {};
-struct Error { ErrorCode code = ErrorCode::internal; std::string text; std::string re; };
+struct Error {
+  ErrorCode code = ErrorCode::internal;
+  std::string text;
+  std::string re;
+  std::uint64_t n = 0;  // the number of the message it is about, when that was numbered
+};
+struct Ack { std::uint64_t n = 0; };  // every numbered message up to n has been handled
 
 // ---- broker -> everyone (PUB -> SUB) ----
-struct Chat { std::uint64_t seq = 0; std::string from; std::string text; std::uint64_t ts = 0; };
+struct Chat {
+  std::uint64_t seq = 0;
+  std::string from;
+  std::string text;
+  std::uint64_t ts = 0;
+  std::uint64_t origin = 0;  // the sender's origin and number, when it numbered the message
+  std::uint64_t n = 0;
+};
 struct Presence {
   std::uint64_t seq = 0;
   PresenceEvent event = PresenceEvent::join;
@@ -123,8 +153,8 @@ struct Presence {
 struct Beat { std::uint64_t pseq = 0; std::uint64_t cseq = 0; std::uint64_t instance = 0; };
 struct Shutdown { std::string text; };
 
-using Message = std::variant<Hello, Say, Whisper, Who, Info, SetStatus, Ping, Sync, Bye, Watch,  //
-                             Welcome, Users, UserInfo, Private, Ok, Pong, Error,           //
+using Message = std::variant<Hello, Say, Whisper, Who, Info, SetStatus, Ping, Sync, Bye, Watch, Got,  //
+                             Welcome, Users, UserInfo, Private, Ok, Pong, Error, Ack,           //
                              Chat, Presence, Beat, Shutdown>;
 
 // The position of type T in Message: a number for tables indexed by message type.
@@ -139,7 +169,7 @@ constexpr std::size_t variant_index_of() {
 template <class T>
 inline constexpr std::size_t variant_index = variant_index_of<T>();
 
-// A type that clients send (hello … watch); the others only the broker sends.
+// A type that clients send (hello … got); the others only the broker sends.
 bool is_request(const Message& m) noexcept;
 
 // The PUB topic a message is published under; empty for types that are never published.

@@ -1,0 +1,43 @@
+// The acknowledgements a worker owes (docs/protocol.md 2.6): for each
+// connection, the highest numbered message handled. They leave together on the
+// worker's tick, or at once when a connection is owed kAckEvery of them, so
+// that acknowledging costs far less than one message per message.
+#pragma once
+
+#include "link.hpp"
+
+#include <charla/msg/protocol.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace charla::broker {
+
+class PendingAcks {
+ public:
+  static constexpr unsigned kAckEvery = 32;
+
+  void handled(std::string_view rid, std::uint64_t n, Outbox& out) {
+    auto& owed = owed_[std::string(rid)];
+    owed.n = std::max(owed.n, n);
+    if (++owed.count >= kAckEvery) {
+      out.reply(rid, msg::Ack{owed.n});
+      owed_.erase(std::string(rid));
+    }
+  }
+  void flush(Outbox& out) {
+    for (const auto& [rid, owed] : owed_) out.reply(rid, msg::Ack{owed.n});
+    owed_.clear();
+  }
+
+ private:
+  struct Owed {
+    std::uint64_t n = 0;
+    unsigned count = 0;
+  };
+  std::unordered_map<std::string, Owed> owed_;  // by routing id
+};
+
+}  // namespace charla::broker
