@@ -257,10 +257,10 @@ std::string mismatch(const Pattern& expected, std::string_view actual) {
 
 // ---------------------------------------------------------------- running
 
-constexpr std::string_view kSync = "\x82\xa1v\x02\xa1t\xa4sync";
-constexpr std::string_view kProbe = "\x83\xa1v\x02\xa1t\xa5watch\xa2id\xcd\xff\xff";  // {v:2, t:"watch", id:65535}
-constexpr std::string_view kProbeReply = "\xa1v\x02\xa1t\xa7welcome\xa2id\xcd\xff\xff";  // after its map header
-constexpr std::string_view kBeat = "\x85\xa1v\x02\xa1t\xa4" "beat";
+constexpr std::string_view kSync = "\x82\xa1v\x03\xa1t\xa4sync";
+constexpr std::string_view kProbe = "\x83\xa1v\x03\xa1t\xa5watch\xa2id\xcd\xff\xff";  // {v:3, t:"watch", id:65535}
+constexpr std::string_view kProbeReply = "\xa1v\x03\xa1t\xa7welcome\xa2id\xcd\xff\xff";  // after its map header
+constexpr std::string_view kBeat = "\x85\xa1v\x03\xa1t\xa4" "beat";
 
 struct Body {
   std::string topic;  // empty: the frame had no known topic or a malformed body
