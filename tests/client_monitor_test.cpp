@@ -92,6 +92,7 @@ TEST_CASE("the monitor shows the snapshot, then every change once and in order",
 TEST_CASE("the monitor's rows name the event, the user, the status and the address", "[client][monitor]") {
   BrokerSetup s;
   MonitorRun m(s.broker, false);
+  REQUIRE(m.until([](const std::string& l) { return l.find("en línea: 0") == 0; }));  // the snapshot first
   auto ana = s.join("ana");
   REQUIRE(m.until([](const std::string& l) { return l.find("join") != std::string::npos; }, {&ana}));
   const auto& row = m.lines.back();

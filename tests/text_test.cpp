@@ -84,3 +84,15 @@ TEST_CASE("UTF-8 validation accepts what is valid and nothing else", "[text]") {
   CHECK_FALSE(msg::valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
   CHECK_FALSE(msg::valid_utf8("a\xc3"));             // cut
 }
+
+TEST_CASE("bidirectional and invisible format characters are made visible", "[text]") {
+  CHECK(msg::printable("gpj.\xe2\x80\xae" "exe") == "gpj.<U+202E>exe");     // RIGHT-TO-LEFT OVERRIDE
+  CHECK(msg::printable("a\xe2\x80\xa8" "z") == "a<U+2028>z");               // LINE SEPARATOR
+  CHECK(msg::printable("a\xe2\x80\x8d" "z") == "a<U+200D>z");               // ZERO WIDTH JOINER
+  CHECK(msg::printable("a\xe2\x80\x8b" "z") == "a<U+200B>z");               // ZERO WIDTH SPACE
+  CHECK(msg::printable("\xe2\x81\xa6" "x\xe2\x81\xa9") == "<U+2066>x<U+2069>");  // isolates
+  CHECK(msg::printable("\xef\xbb\xbfhola") == "<U+FEFF>hola");             // BOM
+  CHECK(msg::printable("a\xc2\xad" "z") == "a<U+00AD>z");                    // SOFT HYPHEN
+  // Visible letters of right-to-left scripts are left alone.
+  CHECK(msg::printable("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d") == "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d");  // שלום
+}
