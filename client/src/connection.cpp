@@ -204,13 +204,13 @@ void Connection::send_now(const msg::Message& m, std::uint64_t id) {
 }
 
 void Connection::send(const msg::Message& m, std::uint64_t id) {
-  if (state_ == State::up) return send_now(m, id);
+  if (ready()) return send_now(m, id);
   if (pending_.size() < kMaxPending) pending_.emplace_back(m, id);
 }
 
 std::uint64_t Connection::send_numbered(msg::Message m) {
   const auto n = delivery_.number(m);
-  if (n != 0 && state_ == State::up) send_now(m);
+  if (n != 0 && ready()) send_now(m);
   return n;  // while down, it goes out with the others after the next welcome
 }
 
@@ -324,6 +324,7 @@ void Connection::on_sub(std::deque<Event>& out) {
     if (rejoined_) {
       out.emplace_back(*rejoined_);
       rejoined_.reset();
+      send_waiting();
     }
     if (got == Frame::several) {
       out.emplace_back(invalid(msg::ErrorCode::bad_frame, "varios frames en un mensaje publicado"));
@@ -373,8 +374,12 @@ void Connection::on_welcome(const msg::Welcome& w) {
   backoff_ = milliseconds(1000);
   last_recv_ = last_dealer_recv_ = Clock::now();
   connect_sub();
-  // Told once the subscription is live, so that "reconnected" means all of it.
+  // Told once the subscription is live, so that "reconnected" means all of it; what
+  // waited goes out then too, so that its broadcasts come back to us as to everyone.
   if (!starting_) rejoined_ = link::Rejoined{w.resumed};
+}
+
+void Connection::send_waiting() {
   for (const auto& o : delivery_.unacked()) send_now(o.msg);  // a resend is recognised, never handled twice
   while (!pending_.empty()) {
     send_now(pending_.front().first, pending_.front().second);

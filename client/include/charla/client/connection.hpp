@@ -103,6 +103,9 @@ class Connection {
   void on_sub(std::deque<Event>& out);
   bool on_published(msg::Message&& m, std::deque<Event>& out);  // false once the connection is lost
   void on_welcome(const msg::Welcome& w);
+  void send_waiting();  // numbered messages not yet acknowledged, and requests queued while down
+  // Up, and what waited from before has gone out: a new message may go straight out.
+  bool ready() const noexcept { return state_ == State::up && !rejoined_; }
   void refused(const msg::Error& e, std::deque<Event>& out);  // an error in answer to hello or watch
   void lost(std::string why, std::deque<Event>& out, bool read_sub_first = false);
   void take_ack(const msg::Ack& a, std::deque<Event>& out);
