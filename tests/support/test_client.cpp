@@ -102,8 +102,10 @@ TestClient TestClient::watch(zmq::context_t& ctx, const TestBroker& broker) {
   return c;
 }
 
-msg::Welcome TestClient::hello(const std::string& name, std::uint64_t id) {
-  send(msg::Hello{name}, id);
+msg::Welcome TestClient::hello(const std::string& name, std::uint64_t id) { return hello(msg::Hello{name}, id); }
+
+msg::Welcome TestClient::hello(const msg::Hello& h, std::uint64_t id) {
+  send(h, id);
   welcome_ = expect<msg::Welcome>();
   joined_ = true;
   return welcome_;

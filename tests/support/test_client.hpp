@@ -61,6 +61,7 @@ class TestClient {
 
   // Sends hello and expects a welcome; from then on keeps the session alive.
   msg::Welcome hello(const std::string& name, std::uint64_t id = 0);
+  msg::Welcome hello(const msg::Hello& h, std::uint64_t id = 0);  // with a resume token, an origin
   // Connects the SUB and sends sync every 20 ms until anything arrives on it
   // (the broker answers sync with a beat): past that, nothing published is missed.
   void subscribe(std::uint16_t pub_port, const std::vector<std::string>& topics = {"chat", "presence", "sys"});
