@@ -234,12 +234,7 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
   // A process stopped for a while (SIGSTOP, a laptop's sleep) heard nothing because it
   // listened to nothing: that time does not count against the broker. What arrived
   // meanwhile is read before the link is judged.
-  const auto before = Clock::now();
-  if (last_poll_ != Clock::time_point{} && before - last_poll_ > max_wait + heartbeat()) {
-    const auto frozen = before - last_poll_ - max_wait;
-    last_recv_ += frozen;
-    last_dealer_recv_ += frozen;
-  }
+  if (last_poll_ != Clock::time_point{}) forgive_stall(Clock::now() - last_poll_, max_wait);
   std::vector<zmq::pollitem_t> items;
   items.reserve(2 + extra.size());
   const std::size_t first_extra = (dealer_ ? 1 : 0) + (sub_ ? 1 : 0);
@@ -249,12 +244,15 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
 
   // Wake for the next timer: heartbeat, sync, liveness, handshake, or reconnect attempt.
   const auto timer = state_ == State::up ? (sub_live_ ? heartbeat() / 2 : kSyncEvery) : milliseconds(100);
+  const auto wait = std::min(max_wait, timer);
+  const auto polled = Clock::now();
   try {
-    zmq::poll(items.data(), items.size(), std::min(max_wait, timer));
+    zmq::poll(items.data(), items.size(), wait);
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     for (auto& it : items) it.revents = 0;
   }
+  forgive_stall(Clock::now() - polled, wait);
   for (std::size_t i = 0; i < extra.size(); ++i) extra[i].revents = items[first_extra + i].revents;
   std::size_t k = 0;
   const bool dealer_ready = dealer_ && (items[k++].revents & ZMQ_POLLIN);
@@ -263,6 +261,14 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
   if (sub_ready && sub_) on_sub(out);
   timers(Clock::now(), out);
   last_poll_ = Clock::now();
+}
+
+// `took` for something that should have taken at most `expected`: anything
+// beyond a heartbeat more is time the process was stopped, not the broker silent.
+void Connection::forgive_stall(Clock::duration took, Clock::duration expected) {
+  if (took <= expected + heartbeat()) return;
+  last_recv_ += took - expected;
+  last_dealer_recv_ += took - expected;
 }
 
 void Connection::on_dealer(std::deque<Event>& out) {

@@ -1,6 +1,7 @@
 #include "binaries.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <stdexcept>
 
 namespace charla::test {
@@ -45,6 +46,20 @@ std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json) {
     throw std::runtime_error("monitor did not connect: " + p->out() + p->err());
   }
   return p;
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long value = 0;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      in >> value;
+      return value;
+    }
+    in.ignore(1 << 12, '\n');
+  }
+  return -1;
 }
 
 }  // namespace charla::test

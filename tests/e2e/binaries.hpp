@@ -34,4 +34,7 @@ std::unique_ptr<Process> start_client(const std::string& name, const BrokerProce
                                       std::vector<std::string> extra = {});
 std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json);
 
+// A process's resident memory in KiB (VmRSS), -1 if it cannot be read.
+long rss_kb(pid_t pid);
+
 }  // namespace charla::test

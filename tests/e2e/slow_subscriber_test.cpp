@@ -7,29 +7,11 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <fstream>
 
 using namespace charla;
 using namespace charla::test;
 using std::chrono::milliseconds;
 
-namespace {
-
-long rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  long value = 0;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      in >> value;
-      return value;
-    }
-    in.ignore(1 << 12, '\n');
-  }
-  return -1;
-}
-
-}  // namespace
 
 TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the broker bounded memory", "[e2e][slow]") {
   // A long expiry: the stalled client must still be a session when it resumes,

@@ -99,6 +99,7 @@ class Connection {
   void watch_handshake(Clock::time_point now);
   void connect_sub();
   void send_now(const msg::Message& m, std::uint64_t id = 0);
+  void forgive_stall(Clock::duration took, Clock::duration expected);
   void on_dealer(std::deque<Event>& out);
   void on_sub(std::deque<Event>& out);
   bool on_published(msg::Message&& m, std::deque<Event>& out);  // false once the connection is lost
