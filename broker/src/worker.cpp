@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include <malloc.h>
+#include <unistd.h>
 
 namespace charla::broker {
 namespace {
@@ -19,6 +20,16 @@ using Kind = LogLimiter::Kind;
 
 // How often worker 0 hands freed memory back to the system (glibc keeps it otherwise).
 constexpr auto kTrimEvery = std::chrono::seconds(5);
+
+// The process's resident memory in MiB (/proc/self/statm counts pages).
+long resident_mib() {
+  long pages = 0, resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * ::sysconf(_SC_PAGESIZE) / (1024 * 1024);
+}
 
 std::string rate_text(double rate) {
   char buf[32];
@@ -142,7 +153,10 @@ void Worker::tick(Clock::time_point now) {
 void Worker::give_back_memory(Clock::time_point now) {
   if (index_ != 0 || now < next_trim_) return;
   next_trim_ = now + kTrimEvery;
-  ::malloc_trim(0);
+  const auto before = resident_mib();
+  if (::malloc_trim(0) == 0) return;
+  const auto after = resident_mib();
+  if (before - after >= 4) spdlog::info("memoria devuelta al sistema: {} MiB → {} MiB", before, after);
 }
 
 }  // namespace charla::broker

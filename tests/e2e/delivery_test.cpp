@@ -201,3 +201,41 @@ TEST_CASE("a flood of two-frame messages is rate limited, cut off, and hardly lo
   INFO("the flood made " << logged << " bytes of log");
   CHECK(logged < 4096);  // was 85 MB in 5 s
 }
+
+TEST_CASE("after a burst of connections the broker hands its memory back", "[e2e][delivery][memory]") {
+  BrokerProcess broker({"--rate", "0"});
+  const long baseline = rss_kb(broker.proc().pid());
+  zmq::context_t ctx(2);
+  long peak = 0;
+  for (int round = 0; round < 4; ++round) {  // 4 x 500 users join, then leave
+    std::vector<zmq::socket_t> batch;
+    for (int i = 0; i < 500; ++i) {
+      auto& s = batch.emplace_back(ctx, zmq::socket_type::dealer);
+      s.set(zmq::sockopt::linger, 0);
+      s.connect("tcp://127.0.0.1:" + std::to_string(broker.port()));
+      s.send(msg::encode(msg::Hello{"r" + std::to_string(round) + "u" + std::to_string(i)}), zmq::send_flags::none);
+    }
+    for (auto& s : batch) {
+      zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+      broker.proc().drain();  // a line per join in its log
+      REQUIRE(zmq::poll(&item, 1, kWait) == 1);
+      zmq::message_t m;
+      (void)s.recv(m);
+    }
+    peak = std::max(peak, rss_kb(broker.proc().pid()));
+    for (auto& s : batch) s.send(msg::encode(msg::Bye{}), zmq::send_flags::none);
+    for (auto& s : batch) {
+      zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+      broker.proc().drain();
+      REQUIRE(zmq::poll(&item, 1, kWait) == 1);
+    }
+  }
+  // The broker hands memory back every few seconds (and says so, at level info).
+  long after = rss_kb(broker.proc().pid());
+  for (int trims = 0; trims < 3 && after > baseline + 8 * 1024; ++trims) {
+    (void)broker.proc().wait_for_line("memoria devuelta", kWait, true);
+    after = rss_kb(broker.proc().pid());
+  }
+  INFO("broker RSS: " << baseline << " KiB at start, " << peak << " KiB with 500 users, " << after << " KiB after");
+  CHECK(after <= baseline + 8 * 1024);
+}

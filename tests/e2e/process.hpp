@@ -25,6 +25,9 @@ class Process {
   void write(const std::string& text);  // to stdin
   void close_stdin();
   void signal(int sig);
+  // Reads what the process has written so far, without waiting (so that a chatty
+  // process never blocks on a full pipe while the test is busy elsewhere).
+  void drain() { (void)pump(milliseconds(0)); }
 
   // Waits until the output (stdout or stderr, as chosen) holds `text` after
   // what earlier waits consumed; returns the line holding it, or nullopt.
