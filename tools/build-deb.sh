@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the Debian packages charla-broker and charla from this checkout.
+# Usage: tools/build-deb.sh [OUTDIR]      (default: build-deb/ in the repository)
+#
+# Builds with debhelper (debian/, dpkg-buildpackage -b) in a temporary copy of what git
+# lists (committed or not, ignored files left out), so nothing is written beside the
+# repository, and leaves charla-broker_*.deb and charla_*.deb (with their -dbgsym
+# packages, .buildinfo and .changes) in OUTDIR, replacing the ones there. If OUTDIR holds
+# the packages of this very source already, builds nothing. Prints the paths of the two
+# packages. Needs the build packages (tools/deps.sh test installs them).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$repo/build-deb}
+
+# The package's version is debian/changelog's; it must be the one CMake builds.
+cmake_version=$(sed -nE 's/^project\(charla VERSION ([0-9.]+).*/\1/p' "$repo/CMakeLists.txt")
+version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
+if [[ $version != "$cmake_version" ]]; then
+  echo "build-deb: debian/changelog is at $version but CMakeLists.txt at $cmake_version: add a debian/changelog entry for $cmake_version" >&2
+  exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/charla-deb.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The source, packed reproducibly (same files, same bytes) so that its checksum says
+# whether OUTDIR's packages were built from it. What only the deployment uses is left out.
+git -C "$repo" -c core.quotepath=off ls-files -z --cached --others --exclude-standard |
+  grep -zvE '^(ansible|tests/deploy|\.ci|docs)/' |
+  tar -C "$repo" --create --file="$work/source.tar" --null --files-from=- --ignore-failed-read \
+    --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX 2>/dev/null
+source_sum=$(sha256sum "$work/source.tar" | cut -d' ' -f1)
+stamp=$out/.charla-source.sha256
+
+built() { compgen -G "$out/charla-broker_${version}_*.deb" >/dev/null && compgen -G "$out/charla_${version}_*.deb" >/dev/null; }
+if [[ -f $stamp && $(cat "$stamp") == "$source_sum" ]] && built; then
+  echo "build-deb: $out already holds the packages of this source" >&2
+else
+  src=$work/charla-$version
+  mkdir "$src"
+  tar -C "$src" --touch -xf "$work/source.tar"  # mtimes of now, not of the archive's 1970
+  echo "build-deb: building charla $version in $src" >&2
+  (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >&2
+  mkdir -p "$out"
+  rm -f "$stamp" "$out"/charla{,-broker}{,-dbgsym}_*.deb "$out"/charla_*.{buildinfo,changes}
+  cp "$work"/*.deb "$work"/*.buildinfo "$work"/*.changes "$out/"
+  echo "$source_sum" >"$stamp"
+fi
+ls "$out"/charla-broker_"$version"_*.deb "$out"/charla_"$version"_*.deb
