@@ -7,11 +7,24 @@
 # repository, and leaves charla-broker_*.deb and charla_*.deb (with their -dbgsym
 # packages, .buildinfo and .changes) in OUTDIR, replacing the ones there. If OUTDIR holds
 # the packages of this very source already, builds nothing. Prints the paths of the two
-# packages. Needs the build packages (tools/deps.sh test installs them).
+# packages. Installs the build packages debian/control names if some are missing (as
+# root; otherwise says how).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$repo/build-deb}
+
+if ! command -v dpkg-buildpackage >/dev/null || ! (cd "$repo" && dpkg-checkbuilddeps) 2>/dev/null; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "build-deb: build packages missing; as root: apt-get install dpkg-dev && apt-get build-dep $repo" >&2
+    exit 1
+  fi
+  echo "build-deb: installing the build packages debian/control names" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends dpkg-dev >/dev/null
+  apt-get build-dep -y -qq --no-install-recommends "$repo" >/dev/null
+fi
 
 # The package's version is debian/changelog's; it must be the one CMake builds.
 cmake_version=$(sed -nE 's/^project\(charla VERSION ([0-9.]+).*/\1/p' "$repo/CMakeLists.txt")
@@ -25,9 +38,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/charla-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # The source, packed reproducibly (same files, same bytes) so that its checksum says
-# whether OUTDIR's packages were built from it. What only the deployment uses is left out.
+# whether OUTDIR's packages were built from it. What the packages do not use (the
+# deployment, its test, the documentation) is left out.
 git -C "$repo" -c core.quotepath=off ls-files -z --cached --others --exclude-standard |
-  grep -zvE '^(ansible|tests/deploy|\.ci|docs)/' |
+  grep -zvE '^((ansible|tests/deploy|\.ci|docs)/|README\.md$)' |
   tar -C "$repo" --create --file="$work/source.tar" --null --files-from=- --ignore-failed-read \
     --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX 2>/dev/null
 source_sum=$(sha256sum "$work/source.tar" | cut -d' ' -f1)
