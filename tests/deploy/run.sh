@@ -279,12 +279,14 @@ must "the container's systemd is up" system_up
 run_play "site.yml: provision and configure" site-1.log site.yml
 expect_changed "site.yml created the instance" site-1.log localhost some
 expect_changed "site.yml configured the host" site-1.log "$name" some
+# Debian's own account, Debian 12, amd64: the fixture's distractors (arm64, backports,
+# Debian 11, another owner, Ubuntu) are all newer.
 newest=$(/usr/bin/python3 -c '
 import json, sys
-amis = [a for a in json.load(open(sys.argv[1])) if a["owner_id"] == "099720109477" and a["architecture"] == "x86_64"
-        and a["name"].startswith("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-")]
+amis = [a for a in json.load(open(sys.argv[1])) if a["owner_id"] == "136693071363" and a["architecture"] == "x86_64"
+        and a["name"].startswith("debian-12-amd64-")]
 print(max(amis, key=lambda a: a["creation_date"])["ami_id"])' "$here/moto-amis.json")
-check "one tagged t3.micro from the newest Ubuntu 24.04 image, with its key pair and security group" \
+check "one tagged t3.micro from the newest official Debian 12 amd64 image, its root volume at the image's root device, with its key pair and security group" \
   moto provisioned "$newest" 203.0.113.0/24 "$broker_port" "$pub_port"
 
 # --- 5. the deployed service -----------------------------------------------------------
