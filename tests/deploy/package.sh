@@ -78,9 +78,11 @@ print(" ".join(sorted(found)))')
 }
 broker_uid() { in_clean sh -c 'awk "/^Uid:/ { print \$2 }" /proc/$(systemctl show -p MainPID --value charla-broker)/status'; }
 man_page() {
-  in_clean man -w charla-broker charla-keygen charla charla-monitor &&
-    in_clean sh -c 'MANWIDTH=80 man charla-broker' | grep -q 'charla-broker - servidor de chat' &&
-    in_clean sh -c 'MANWIDTH=80 man charla-broker' | grep -q '/etc/charla/charla-broker.conf'
+  local page
+  in_clean man -w charla-broker charla-keygen charla charla-monitor || return 1
+  page=$(in_clean sh -c 'MANWIDTH=80 man charla-broker')
+  grep -q 'charla-broker - servidor de chat' <<<"$page" && grep -q '/etc/charla/charla-broker.conf' <<<"$page" &&
+    grep -q 'difusión y presencia' <<<"$page"
 }
 stopped() { ! in_clean systemctl is-active charla-broker && ! listens_on_loopback; }
 # no_leftovers: nothing of the packages is left; prints what is, one line each.
@@ -124,7 +126,7 @@ test_packages() {
     "$(in_clean cat /etc/passwd || true)"
   check "a real client (the installed charla) joins, and the broker answers its /usuarios" chats
   check "the broker listens on 127.0.0.1 only, ports 8082 and 8083" listens_on_loopback
-  check "man charla-broker shows its page (and every program has one)" man_page
+  check "man charla-broker shows its page, accents and all (and every program has one)" man_page
 
   must "apt-get remove charla-broker" in_clean apt-get remove --yes charla-broker
   check "removing stopped the broker" stopped
