@@ -6,8 +6,8 @@
 # BUILD_DIR (or $CHARLA_BUILD_DIR, default ./build) holds the host-built charla and
 # charla-monitor used as real clients; the Debian packages are built into BUILD_DIR/deb.
 # Needs root and these Debian packages: ansible ansible-lint python3-boto3 debootstrap
-# systemd-container openssh-client debhelper help2man lintian (and the build packages);
-# and moto_server on PATH. Installs nothing on this machine.
+# systemd-container openssh-client debhelper help2man lintian and the build packages (which
+# tools/build-deb.sh installs if missing); and moto_server on PATH.
 #
 # 1. ansible-lint --profile production and --syntax-check of every playbook.
 # 2. The Debian packages: tools/build-deb.sh (nothing when BUILD_DIR/deb holds them for
