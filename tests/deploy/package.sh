@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154  # variables are run.sh's
 # Sourced by run.sh: the two packages in a clean Debian 12 container, installed the way
 # the README says (apt-get install ./charla-broker_….deb ./charla_….deb). Uses run.sh's
-# work, packages, client_pids, check, must, pass, fail, until_line, container_root,
+# work, packages, client_pids, nspawn_pids, check, must, until_line, container_root,
 # boot_container, stop_container and dynamic_user.
 #
 # The booted container has a network of its own (loopback only): the broker the package
