@@ -10,7 +10,8 @@ build_pkgs=(g++ cmake make pkg-config
 test_pkgs=(catch2 tmux clang libclang-rt-14-dev
   libnats-dev libmosquitto-dev nats-server mosquitto gnuplot-nox)  # charla-bench and its peers
 
-deploy_pkgs=(ansible ansible-lint python3-boto3 debootstrap systemd-container openssh-client git)  # tests/deploy
+deploy_pkgs=(ansible ansible-lint python3-boto3 debootstrap systemd-container openssh-client git  # tests/deploy
+  debhelper dpkg-dev help2man lintian)  # tools/build-deb.sh and the check of its packages
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}" "${deploy_pkgs[@]}")

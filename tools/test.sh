@@ -75,7 +75,7 @@ for stage in "${stages[@]}"; do
     deploy)
       # Needs the plain build's clients: build them if the plain stage was not run first.
       [ -x build/client/charla ] || run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON
-      echo "== deploy: ansible (moto + systemd container)" >&2
+      echo "== deploy: the Debian packages, and ansible (moto + systemd containers)" >&2
       log=$(mktemp)
       rc=0
       tests/deploy/run.sh build 2>&1 | tee "$log" || rc=$?

@@ -76,5 +76,5 @@ check_allow_list() {
   rc=0
   chat_as bob --timeout 5 </dev/null >"$out/bob-2.out" 2>&1 || rc=$?
   check "a client whose key is not allowed (bob) is refused" test $rc -ne 0
-  [[ $failed -eq 0 ]] || tail -5 "$out/alice-2.out" "$out/bob-2.out" | sed 's/^/    /'
+  [[ $failed -eq 0 ]] || tail -n 5 "$out/alice-2.out" "$out/bob-2.out" | sed 's/^/    /'
 }

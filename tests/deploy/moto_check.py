@@ -4,8 +4,9 @@
     moto_check.py ENDPOINT NAME provisioned IMAGE_ID SSH_CIDR PORT PUB_PORT
     moto_check.py ENDPOINT NAME empty
 
-"provisioned": exactly one live instance, tagged, from IMAGE_ID, t3.micro, with the key
-pair and a security group allowing SSH from SSH_CIDR only and the two broker ports.
+"provisioned": exactly one live instance, tagged, from IMAGE_ID, t3.micro, its one volume
+(8 GiB, gp3, encrypted) mapped at the image's root device, with the key pair and a
+security group allowing SSH from SSH_CIDR only and the two broker ports.
 "empty": no live instance, security group or key pair of the deployment is left.
 Prints one line per finding; exits 1 if any is wrong.
 """
@@ -14,6 +15,19 @@ import sys
 import boto3
 
 LIVE = ["pending", "running", "stopping", "stopped"]
+
+
+def root_volume_problems(ec2, image_id: str, instance: dict) -> list:
+    """The instance's one volume is the image's root device: a volume mapped under another
+    name would be a second disk, and the root would keep the image's size and settings."""
+    root = ec2.describe_images(ImageIds=[image_id])["Images"][0]["RootDeviceName"]
+    mappings = instance.get("BlockDeviceMappings", [])
+    devices = [m["DeviceName"] for m in mappings]
+    if devices != [root]:
+        return [f"instance volumes are at {devices}, expected one at the image's root device {root}"]
+    volume = ec2.describe_volumes(VolumeIds=[mappings[0]["Ebs"]["VolumeId"]])["Volumes"][0]
+    got = (volume["Size"], volume.get("VolumeType"), volume.get("Encrypted"))
+    return [] if got == (8, "gp3", True) else [f"root volume is (size, type, encrypted) {got}, expected (8, 'gp3', True)"]
 
 
 def main() -> int:
@@ -48,6 +62,7 @@ def main() -> int:
                 problems.append(f"instance tags are {tags}")
             if i.get("MetadataOptions", {}).get("HttpTokens") != "required":
                 problems.append("instance metadata does not require IMDSv2 tokens")
+            problems += root_volume_problems(ec2, image, i)
         if len(groups) != 1:
             problems.append(f"{len(groups)} security groups, expected 1")
         for g in groups:

@@ -1,28 +1,22 @@
 #!/bin/bash
 # Prints the path of a cached Debian 12 root filesystem for the deploy test, making it
-# first if needed: debootstrap with systemd, sshd, python3, sudo and the broker's build
-# packages (read from the role, so the play's apt step finds them installed), plus a
-# key-only user "deploy" with passwordless sudo. Per-run settings (SSH key, port) are
-# not in it: run.sh writes those into an overlay on top.
+# first if needed: debootstrap with systemd, sshd, python3, sudo and man-db, plus a
+# key-only user "deploy" with passwordless sudo. None of charla's run-time libraries are
+# in it: installing the package must bring them from the mirror. Per-run settings (SSH
+# key, port, the packages to install) are not in it: run.sh writes those into an overlay.
 #
 # The cache lives in $CHARLA_DEPLOY_TEST_CACHE (default /var/cache/charla-deploy-test),
 # one directory per hash of everything that goes into it; a cold build takes minutes.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
 cache=${CHARLA_DEPLOY_TEST_CACHE:-/var/cache/charla-deploy-test}
 mirror=${CHARLA_DEPLOY_TEST_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
 # Bump when the recipe below changes in a way the hash cannot see.
-recipe=2
+recipe=3
 
-base_packages=(systemd systemd-sysv dbus openssh-server python3 python3-apt sudo ca-certificates)
-mapfile -t build_packages < <(/usr/bin/python3 -c '
-import sys, yaml
-print("\n".join(yaml.safe_load(open(sys.argv[1]))["charla_broker_build_packages"]))
-' "$repo/ansible/roles/charla_broker/defaults/main.yml")
-packages=$(printf '%s\n' "${base_packages[@]}" "${build_packages[@]}" | sort -u | paste -sd, -)
+packages=$(printf '%s\n' systemd systemd-sysv dbus openssh-server python3 python3-apt sudo ca-certificates man-db |
+  sort -u | paste -sd, -)
 
 key=$(printf '%s\n' "$recipe" "$suite" "$mirror" "$packages" | sha256sum | cut -c1-16)
 rootfs=$cache/rootfs-$key

@@ -4,21 +4,31 @@
 #   tests/deploy/run.sh [BUILD_DIR]
 #
 # BUILD_DIR (or $CHARLA_BUILD_DIR, default ./build) holds the host-built charla and
-# charla-monitor used as real clients. Needs root and these Debian packages: ansible
-# ansible-lint python3-boto3 debootstrap systemd-container openssh-client; and moto_server
-# on PATH. Installs nothing.
+# charla-monitor used as real clients; the Debian packages are built into BUILD_DIR/deb.
+# Needs root and these Debian packages: ansible ansible-lint python3-boto3 debootstrap
+# systemd-container openssh-client debhelper help2man lintian and the build packages (which
+# tools/build-deb.sh installs if missing); and moto_server on PATH.
 #
 # 1. ansible-lint --profile production and --syntax-check of every playbook.
-# 2. The EC2 half against moto: the refusals (custom endpoint without an SSH override,
-#    SSH from 0.0.0.0/0), provisioning, a second run that creates nothing, destroy.
-# 3. The configure half against a booted Debian 12 container (systemd-nspawn, sshd on a
-#    free 127.0.0.1 port): site.yml provisions (moto) and configures (container), twice;
-#    deploy.yml alone with the inventory provisioning wrote. Then the unit, its user and
-#    capabilities, systemd-analyze, and real clients talking to the deployed broker.
+# 2. The Debian packages: tools/build-deb.sh (nothing when BUILD_DIR/deb holds them for
+#    this source already), lintian.
+# 3. A clean Debian 12 container (systemd-nspawn, a network of its own): apt-get install
+#    of the two packages brings their dependencies from the Debian mirror and starts the
+#    broker on 127.0.0.1; a real client talks to it; man pages; remove stops it; purge
+#    leaves nothing behind (package.sh).
+# 4. The EC2 half against moto: the refusals (custom endpoint without an SSH override,
+#    SSH from 0.0.0.0/0), provisioning from the newest Debian 12 image, a second run that
+#    creates nothing, destroy.
+# 5. The configure half against a booted Debian 12 container (systemd-nspawn, sshd on a
+#    free 127.0.0.1 port): site.yml provisions (moto) and installs the package
+#    (container), twice; deploy.yml alone with the inventory provisioning wrote. Then the
+#    unit, its user and capabilities, systemd-analyze, and real clients talking to the
+#    deployed broker.
 #
-# Talks to 127.0.0.1 only; moto's made-up public addresses are never contacted. Stops
-# what it started by PID, also on failure. CHARLA_DEPLOY_TEST_KEEP=1 keeps the work dir;
-# CHARLA_DEPLOY_TEST_CURVE=0 deploys without CURVE (only for a charla that lacks it).
+# Talks to 127.0.0.1 only, and to the Debian mirror for the packages' dependencies;
+# moto's made-up public addresses are never contacted. Stops what it started by PID,
+# also on failure. CHARLA_DEPLOY_TEST_KEEP=1 keeps the work dir; CHARLA_DEPLOY_TEST_CURVE=0
+# deploys without CURVE (only for a charla that lacks it).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,9 +86,16 @@ in_background() {
   return $rc
 }
 in_ansible() { (cd "$repo/ansible" && "$@"); }
+# dynamic_user UID DYNAMIC_USER PASSWD: the unit says DynamicUser=yes, UID is in the range
+# systemd hands out to such users, and neither it nor "charla" is in the PASSWD text.
+dynamic_user() {
+  [[ $2 == yes && $1 =~ ^[0-9]+$ ]] && (($1 >= 61184 && $1 <= 65519)) &&
+    ! grep -qE "^(charla:|[^:]*:[^:]*:$1:)" <<<"$3"
+}
 
 # --- what this needs ----------------------------------------------------------------
-for tool in ansible-playbook ansible-lint debootstrap systemd-nspawn moto_server ssh ssh-keygen git tar; do
+for tool in ansible-playbook ansible-lint debootstrap systemd-nspawn nsenter moto_server ssh ssh-keygen git tar \
+  dpkg-buildpackage help2man lintian; do
   command -v "$tool" >/dev/null || { echo "deploy test: $tool is missing (see ansible/README.md, Testing)" >&2; exit 1; }
 done
 /usr/bin/python3 -c 'import boto3, yaml' 2>/dev/null || { echo "deploy test: /usr/bin/python3 lacks boto3 (apt-get install python3-boto3)" >&2; exit 1; }
@@ -92,7 +109,8 @@ if [[ $curve == 1 && $("$charla" --help 2>&1) != *--server-key* ]]; then
 fi
 
 work=$(mktemp -d /tmp/charla-deploy-test.XXXXXX)
-moto_pid='' nspawn_pid='' child_pid='' client_pids=() overlay=''
+debs=$build/deb
+moto_pid='' child_pid='' client_pids=() nspawn_pids=() overlays=()
 
 # The script's own output, for cleanup: a signal may arrive while a function's output
 # is redirected to a log.
@@ -107,24 +125,22 @@ cleanup() {
   for socket in "$work"/cp/*; do
     [[ -S $socket ]] && ssh -o ControlPath="$socket" -O exit charla-test >/dev/null 2>&1
   done
-  if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
-    # systemd-nspawn turns SIGTERM into an orderly shutdown of the container.
-    kill -TERM "$nspawn_pid"
-    exited 30 "$nspawn_pid" || kill -KILL "$nspawn_pid"
-    wait "$nspawn_pid" 2>/dev/null
-  fi
+  for pid in "${nspawn_pids[@]}"; do stop_container "$pid"; done
   if [[ -n $moto_pid ]] && kill -0 "$moto_pid" 2>/dev/null; then
     kill -TERM "$moto_pid"
     exited 10 "$moto_pid" || kill -KILL "$moto_pid"
     wait "$moto_pid" 2>/dev/null
   fi
-  [[ -n $overlay ]] && umount "$overlay"
+  for root in "${overlays[@]}"; do umount "$root"; done
   if ((rc != 0 && failed == 0)); then
     fail "the test stopped early (exit status $rc)"
   fi
   if ((rc != 0 || failed > 0)); then
-    say "container console (last lines):"
-    tail -15 "$work/nspawn.log" 2>/dev/null | sed 's/^/    /'
+    for log in "$work/nspawn.log" "$work/clean/nspawn.log"; do
+      [[ -s $log ]] || continue
+      say "container console, $log (last lines):"
+      tail -15 "$log" | sed 's/^/    /'
+    done
   fi
   if [[ ${CHARLA_DEPLOY_TEST_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
   say "done in $((SECONDS - t0)) s"
@@ -133,6 +149,34 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# stop_container PID: an orderly shutdown of the container systemd-nspawn PID runs.
+stop_container() {
+  kill -0 "$1" 2>/dev/null || return 0
+  # systemd-nspawn turns SIGTERM into an orderly shutdown of the container.
+  kill -TERM "$1"
+  exited 30 "$1" || kill -KILL "$1"
+  wait "$1" 2>/dev/null
+}
+# container_root DIR: DIR/root, a writable overlay on the cached root filesystem (a copy
+# of it where overlayfs is missing).
+container_root() {
+  mkdir -p "$1/upper" "$1/ovl" "$1/root"
+  if mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$1/upper,workdir=$1/ovl" "$1/root" 2>/dev/null; then
+    overlays+=("$1/root")
+  else
+    cp -a "$rootfs/." "$1/root/"
+  fi
+}
+# boot_container DIR NAME NSPAWN_OPTIONS...: boots DIR/root in the background, its
+# console in DIR/nspawn.log.
+boot_container() {
+  local dir=$1 machine=$2
+  shift 2
+  systemd-nspawn -D "$dir/root" --register=no --keep-unit --boot --console=pipe --link-journal=no \
+    --resolv-conf=off --timezone=off --machine="$machine" "$@" </dev/null >"$dir/nspawn.log" 2>&1 &
+  nspawn_pids+=($!)
+}
 
 free_ports() {
   /usr/bin/python3 -c '
@@ -168,7 +212,8 @@ charla_ec2_ssh_public_key_file: $work/id_ed25519.pub
 charla_ec2_ssh_common_args: -o UserKnownHostsFile=$known_hosts -o StrictHostKeyChecking=accept-new
 charla_ec2_ssh_timeout: 60
 charla_controller_dir: $work/local
-charla_broker_source_dir: $work/src
+# Built by this test from this checkout already: the play's own build step finds them.
+charla_deb_dir: $debs
 charla_broker_bind: 127.0.0.1
 charla_broker_port: $broker_port
 charla_broker_pub_port: $pub_port
@@ -176,15 +221,6 @@ charla_broker_curve: $([[ $curve == 1 ]] && echo true || echo false)
 # The container has the packages already; no apt-get update from the test.
 charla_broker_apt_cache_valid_time: 315360000
 EOF
-
-# The source to deploy, taken once from this checkout the way the play takes it (what git
-# lists), so that edits made in the checkout meanwhile do not change what later runs see.
-snapshot_source() {
-  mkdir -p "$work/src"
-  git -C "$repo" ls-files -z --cached --others --exclude-standard |
-    tar -C "$repo" --null --files-from=- --ignore-failed-read -cf - 2>/dev/null | tar -C "$work/src" -xf -
-  git -C "$work/src" init -q && git -C "$work/src" add -A
-}
 
 # play LOG PLAYBOOK ARGS...: runs a playbook from ansible/, with the test's variables.
 play() {
@@ -225,9 +261,20 @@ for playbook in site provision deploy destroy; do
   check "syntax of $playbook.yml" in_ansible ansible-playbook --syntax-check "$playbook.yml"
 done
 
-must "a snapshot of the source to deploy" snapshot_source
+# --- 2. the Debian packages -------------------------------------------------------------
+must "tools/build-deb.sh builds the packages (debian/changelog at CMake's version)" \
+  in_background "$repo" tools/build-deb.sh "$debs"
+packages=("$debs"/charla-broker_*.deb "$debs"/charla_*.deb)
+check "lintian: no errors and no warnings on ${packages[*]##*/}" lintian --fail-on error,warning "${packages[@]}"
 
-# --- 2. a fake EC2 --------------------------------------------------------------------
+# --- 3. the packages in a clean Debian 12 container -------------------------------------
+in_background "$here" ./rootfs.sh >"$work/rootfs.path" || { fail "a root filesystem"; exit 1; }
+rootfs=$(cat "$work/rootfs.path")
+pass "root filesystem $rootfs"
+source "$here/package.sh"
+test_packages
+
+# --- 4. a fake EC2 --------------------------------------------------------------------
 MOTO_AMIS_PATH=$here/moto-amis.json moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$work/moto.log" 2>&1 &
 moto_pid=$!
 # werkzeug prints this once moto's socket is listening.
@@ -240,16 +287,8 @@ expect_refusal "provisioning refuses SSH from 0.0.0.0/0" refuse-ssh.log \
   "whole internet" provision.yml -e charla_ec2_ssh_cidr=0.0.0.0/0
 check "the refusals created nothing" moto empty
 
-# --- 3. the host: a booted Debian 12 container -----------------------------------------
-in_background "$here" ./rootfs.sh >"$work/rootfs.path" || { fail "a root filesystem"; exit 1; }
-rootfs=$(cat "$work/rootfs.path")
-pass "root filesystem $rootfs"
-mkdir -p "$work/upper" "$work/ovl" "$work/root"
-if mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$work/upper,workdir=$work/ovl" "$work/root" 2>/dev/null; then
-  overlay=$work/root
-else
-  cp -a "$rootfs/." "$work/root/"
-fi
+# --- 5. the host: a booted Debian 12 container -----------------------------------------
+container_root "$work"
 install -m 0600 -o "$(stat -c %u "$work/root/home/deploy")" -g "$(stat -c %g "$work/root/home/deploy")" \
   "$work/id_ed25519.pub" "$work/root/home/deploy/.ssh/authorized_keys"
 cat >"$work/root/etc/ssh/sshd_config.d/charla-test.conf" <<EOF
@@ -260,9 +299,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin no
 UseDNS no
 EOF
-systemd-nspawn -D "$work/root" --register=no --keep-unit --boot --console=pipe --link-journal=no \
-  --resolv-conf=off --timezone=off --machine=charla-deploy-test </dev/null >"$work/nspawn.log" 2>&1 &
-nspawn_pid=$!
+boot_container "$work" charla-deploy-test
 ssh_opts=(-n -i "$work/id_ed25519" -p "$ssh_port" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5
   -o UserKnownHostsFile="$known_hosts" -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR)
 ssh_to() { ssh "${ssh_opts[@]}" deploy@127.0.0.1 "$@"; }
@@ -275,38 +312,45 @@ system_up() {
 }
 must "the container's systemd is up" system_up
 
-# --- 4. site.yml: provision (moto) and configure (container) -----------------------------
+# --- 6. site.yml: provision (moto) and configure (container) -----------------------------
 run_play "site.yml: provision and configure" site-1.log site.yml
 expect_changed "site.yml created the instance" site-1.log localhost some
 expect_changed "site.yml configured the host" site-1.log "$name" some
+# Debian's own account, Debian 12, amd64: the fixture's distractors (arm64, backports,
+# Debian 11, another owner, Ubuntu) are all newer.
 newest=$(/usr/bin/python3 -c '
 import json, sys
-amis = [a for a in json.load(open(sys.argv[1])) if a["owner_id"] == "099720109477" and a["architecture"] == "x86_64"
-        and a["name"].startswith("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-")]
+amis = [a for a in json.load(open(sys.argv[1])) if a["owner_id"] == "136693071363" and a["architecture"] == "x86_64"
+        and a["name"].startswith("debian-12-amd64-")]
 print(max(amis, key=lambda a: a["creation_date"])["ami_id"])' "$here/moto-amis.json")
-check "one tagged t3.micro from the newest Ubuntu 24.04 image, with its key pair and security group" \
+check "one tagged t3.micro from the newest official Debian 12 amd64 image, its root volume at the image's root device, with its key pair and security group" \
   moto provisioned "$newest" 203.0.113.0/24 "$broker_port" "$pub_port"
 
-# --- 5. the deployed service -----------------------------------------------------------
+# --- 7. the deployed service -----------------------------------------------------------
 unit="charla-broker"
 active=$(ssh_to systemctl is-active "$unit" || true)
 check "the unit is active" test "$active" = active
+check "the package the controller built is installed, and nothing was compiled on the host (no g++, no cmake)" \
+  ssh_to "dpkg-query -W charla-broker && ! command -v g++ && ! command -v cmake"
 pid=$(ssh_to systemctl show -p MainPID --value "$unit" || true)
-user=$(ssh_to ps -o user= -p "$pid" || true)
-check "the broker runs as the system user charla" test "${user// /}" = charla
+uid=$(ssh_to ps -o uid= -p "$pid" || true)
+check "the broker runs as the unit's dynamic user (uid ${uid// /}), not root and not in /etc/passwd" \
+  dynamic_user "${uid// /}" "$(ssh_to systemctl show -p DynamicUser --value "$unit" || true)" \
+  "$(ssh_to cat /etc/passwd || true)"
 status=$(ssh_to sudo cat "/proc/$pid/status" || true)
 powerless() {
   grep -qE '^CapEff:\s+0+$' <<<"$status" && grep -qE '^CapPrm:\s+0+$' <<<"$status" &&
     grep -qE '^CapBnd:\s+0+$' <<<"$status" && grep -qE '^NoNewPrivs:\s+1$' <<<"$status"
 }
 check "the broker has no capabilities (CapEff, CapPrm, CapBnd 0) and no way to gain any" powerless
-check "systemd-analyze verify accepts the unit" ssh_to sudo systemd-analyze verify "/etc/systemd/system/$unit.service"
+check "systemd-analyze verify accepts the unit with the play's drop-in" ssh_to sudo systemd-analyze verify "$unit.service"
 # systemd-analyze prints the exposure from 0.0 to 10.0 but takes --threshold in tenths
-# (a whole number from 0 to 100): "3 or lower" is --threshold=30.
-security=$(ssh_to sudo systemd-analyze security --no-pager --offline=true --threshold=30 "/etc/systemd/system/$unit.service" 2>&1) &&
+# (a whole number from 0 to 100): "3 or lower" is --threshold=30. The running unit, with
+# the play's drop-in.
+security=$(ssh_to sudo systemd-analyze security --no-pager --threshold=30 "$unit.service" 2>&1) &&
   threshold_ok=yes || threshold_ok=no
 exposure=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$security")
-check "systemd-analyze security --offline=true --threshold=30 passes" test "$threshold_ok" = yes
+check "systemd-analyze security --threshold=30 passes" test "$threshold_ok" = yes
 check "the unit's exposure is 3.0 or lower (it is ${exposure:-unknown})" awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 3.0) }'
 port_open() { /usr/bin/python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 2).close()" "$1"; }
 check "the broker's ROUTER port $broker_port accepts connections" port_open "$broker_port"
@@ -319,11 +363,11 @@ if [[ $curve == 1 ]]; then
   check "no secret key on the controller" test -z "$(find "$work/local" -name '*secret*')"
 fi
 
-# --- 6. real clients on this machine against the deployed broker -------------------------
+# --- 8. real clients on this machine against the deployed broker -------------------------
 source "$here/clients.sh"
 talk_to_broker
 
-# --- 7. idempotence ----------------------------------------------------------------------
+# --- 9. idempotence ----------------------------------------------------------------------
 # Pinning an older image too: an existing instance must be kept whatever image is current.
 older=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["ami_id"])' "$here/moto-amis.json")
 run_play "site.yml again" site-2.log site.yml -e "charla_ec2_image_id=$older"
@@ -333,7 +377,23 @@ check "still one instance" moto provisioned "$newest" 203.0.113.0/24 "$broker_po
 run_play "deploy.yml alone, with the inventory provisioning wrote" deploy.log deploy.yml -i "$work/local/inventory.yml"
 expect_changed "deploy.yml changes nothing" deploy.log "$name" 0
 
-# --- 8. an allow-list of client keys ----------------------------------------------------
+# --- 10. a package rebuilt under the same version (a changed source, given by path) -------
+# The same package with one more file: other bytes, the same version, as a build of an
+# edited checkout gives. apt alone would keep the installed one.
+rebuild_package() {
+  mkdir -p "$work/rebuilt" && dpkg-deb --raw-extract "${packages[0]}" "$work/rebuilt/tree" &&
+    echo "rebuilt by the deploy test" >"$work/rebuilt/tree/usr/share/doc/charla-broker/rebuilt" &&
+    dpkg-deb --root-owner-group --build "$work/rebuilt/tree" "$work/rebuilt/${packages[0]##*/}"
+}
+must "a package rebuilt under the same version" rebuild_package
+main_pid() { ssh_to systemctl show -p MainPID --value "$unit" || true; }
+pid=$(main_pid)
+run_play "deploy.yml with it (charla_broker_deb)" rebuilt.log deploy.yml -i "$work/local/inventory.yml" \
+  -e "charla_broker_deb=$work/rebuilt/${packages[0]##*/}"
+check "it is installed over the installed one of the same version" ssh_to test -f /usr/share/doc/charla-broker/rebuilt
+check "the broker restarted on it" test "$(main_pid)" != "$pid" -a "$(ssh_to systemctl is-active "$unit" || true)" = active
+
+# --- 11. an allow-list of client keys ----------------------------------------------------
 if [[ $curve == 1 ]]; then
   mkdir -p "$work/allowed"
   cp "$work/clients/alice-config/charla/client.pub" "$work/allowed/alice.pub"
@@ -343,7 +403,7 @@ if [[ $curve == 1 ]]; then
   check_allow_list
 fi
 
-# --- 9. destroy ----------------------------------------------------------------------
+# --- 12. destroy ----------------------------------------------------------------------
 run_play "destroy.yml" destroy-1.log destroy.yml
 check "nothing of the deployment is left in EC2" moto empty
 run_play "destroy.yml again" destroy-2.log destroy.yml
