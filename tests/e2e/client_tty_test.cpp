@@ -1,5 +1,6 @@
 // End to end on a real terminal: the console client in tmux.
 #include "binaries.hpp"
+#include "tcp_proxy.hpp"
 #include "tmux.hpp"
 
 #include <catch2/catch.hpp>
@@ -93,4 +94,31 @@ TEST_CASE("on a terminal, Ctrl-C and Ctrl-D leave cleanly", "[e2e][tty]") {
   term.key(key);
   CHECK(term.wait_closed(kWait));
   CHECK(bob->wait_for_line("ana salió", kWait));
+}
+
+TEST_CASE("on a terminal, a name taken while away is said in one line and /nombre joins under another",
+          "[e2e][tty][resume]") {
+  BrokerProcess broker;
+  TcpProxy proxy(broker.port());
+  Tmux term("env TERM=xterm-256color NO_COLOR=1 " + kClientBin + " ana 127.0.0.1 " + std::to_string(proxy.port()));
+  REQUIRE(term.wait_for("ana>", kWait));
+  auto bob = start_client("bob", broker);
+  proxy.set_down(true);
+  proxy.reset_all();
+  REQUIRE(bob->wait_for_line("ana se desconectó", kWait));
+  auto other = start_client("ana", broker);  // somebody else is "ana" now
+  proxy.set_down(false);
+  REQUIRE(term.wait_for("es ahora de otra persona", milliseconds(15000)));
+  CHECK(term.screen().find("/nombre") != std::string::npos);
+  term.type("hola");  // not sent anywhere: first a name
+  term.key("Enter");
+  REQUIRE(term.wait_for("escribe /nombre <otro> o /salir", kWait));
+  term.type("/nombre ana2");
+  term.key("Enter");
+  REQUIRE(term.wait_for("ana2>", kWait));
+  REQUIRE(bob->wait_for_line("ana2 se unió", milliseconds(15000)));
+  term.type("ya estoy");
+  term.key("Enter");
+  CHECK(bob->wait_for_line("ana2: ya estoy", kWait));
+  CHECK(bob->out().find("ana: hola") == std::string::npos);
 }
