@@ -33,6 +33,26 @@ std::unique_ptr<Process> client_via(const std::string& name, const TcpProxy& pro
   return p;
 }
 
+// `n` raw clients named prefix0, prefix1, …, each joined (its welcome read); the
+// broker's log is drained meanwhile, a line per join.
+std::vector<zmq::socket_t> join_many(zmq::context_t& ctx, BrokerProcess& broker, const std::string& prefix, int n) {
+  std::vector<zmq::socket_t> out;
+  for (int i = 0; i < n; ++i) {
+    auto& s = out.emplace_back(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.connect("tcp://127.0.0.1:" + std::to_string(broker.port()));
+    s.send(msg::encode(msg::Hello{prefix + std::to_string(i)}), zmq::send_flags::none);
+  }
+  for (auto& s : out) {
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    broker.proc().drain();
+    if (zmq::poll(&item, 1, kWait) != 1) throw std::runtime_error("a client had no welcome");
+    zmq::message_t m;
+    (void)s.recv(m);
+  }
+  return out;
+}
+
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
@@ -148,19 +168,7 @@ TEST_CASE("connections that never read their who replies are cut off, and the br
           "[e2e][delivery][memory]") {
   BrokerProcess broker({"--rate", "0", "--expiry-ms", "60000", "--max-queue", "262144"});
   zmq::context_t ctx(2);
-  std::vector<zmq::socket_t> users;  // 200 people online make each users reply about 10 KB
-  for (int i = 0; i < 200; ++i) {
-    auto& s = users.emplace_back(ctx, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::linger, 0);
-    s.connect("tcp://127.0.0.1:" + std::to_string(broker.port()));
-    s.send(msg::encode(msg::Hello{"u" + std::to_string(i)}), zmq::send_flags::none);
-  }
-  for (auto& s : users) {  // every welcome, so that all 200 are online
-    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-    REQUIRE(zmq::poll(&item, 1, kWait) == 1);
-    zmq::message_t m;
-    (void)s.recv(m);
-  }
+  const auto users = join_many(ctx, broker, "u", 200);  // 200 people online make each users reply about 10 KB
   const long before = rss_kb(broker.proc().pid());
   std::vector<zmq::socket_t> deaf;
   for (int i = 0; i < 4; ++i) {
@@ -208,20 +216,7 @@ TEST_CASE("after a burst of connections the broker hands its memory back", "[e2e
   zmq::context_t ctx(2);
   long peak = 0;
   for (int round = 0; round < 4; ++round) {  // 4 x 500 users join, then leave
-    std::vector<zmq::socket_t> batch;
-    for (int i = 0; i < 500; ++i) {
-      auto& s = batch.emplace_back(ctx, zmq::socket_type::dealer);
-      s.set(zmq::sockopt::linger, 0);
-      s.connect("tcp://127.0.0.1:" + std::to_string(broker.port()));
-      s.send(msg::encode(msg::Hello{"r" + std::to_string(round) + "u" + std::to_string(i)}), zmq::send_flags::none);
-    }
-    for (auto& s : batch) {
-      zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-      broker.proc().drain();  // a line per join in its log
-      REQUIRE(zmq::poll(&item, 1, kWait) == 1);
-      zmq::message_t m;
-      (void)s.recv(m);
-    }
+    auto batch = join_many(ctx, broker, "r" + std::to_string(round) + "u", 500);
     peak = std::max(peak, rss_kb(broker.proc().pid()));
     for (auto& s : batch) s.send(msg::encode(msg::Bye{}), zmq::send_flags::none);
     for (auto& s : batch) {
