@@ -4,7 +4,7 @@
 // in machine.cpp, not here.
 #pragma once
 
-#include "machine.hpp"
+#include "request.hpp"
 
 #include <charla/msg/protocol.hpp>
 

@@ -80,16 +80,6 @@ constexpr Table kTable = build();
 
 }  // namespace
 
-bool Request::may_log(LogLimiter::Kind kind) const { return log.allow(rid, kind, who(), now); }
-
-std::string Request::who() const {
-  return (session ? session->name : std::string("?")) + " (" + std::string(ip) + ")";
-}
-
-void Request::error(msg::ErrorCode code, std::string text, std::string_view re) const {
-  out.reply(rid, msg::Error{code, std::move(text), std::string(re)}, id);
-}
-
 void dispatch(Request& r, msg::Message& m) {
   if (r.session) r.presence.request(*r.session, m, r.now);
   kTable[static_cast<std::size_t>(r.state())][m.index()](r, &m);
