@@ -37,4 +37,13 @@ std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json);
 // A process's resident memory in KiB (VmRSS), -1 if it cannot be read.
 long rss_kb(pid_t pid);
 
+// Whether the binaries' memory says anything: built with a sanitizer they bring
+// allocators of their own (ASan's quarantine keeps freed blocks, TSan adds shadow
+// memory), which glibc's malloc_trim does not shrink.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kMemoryIsMeasurable = false;
+#else
+inline constexpr bool kMemoryIsMeasurable = true;
+#endif
+
 }  // namespace charla::test

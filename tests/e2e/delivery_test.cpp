@@ -184,7 +184,7 @@ TEST_CASE("connections that never read their who replies are cut off, and the br
   for (int i = 0; i < 4; ++i) REQUIRE(broker.proc().wait_for_line("conexión cortada", kWait, true));
   const long after = rss_kb(broker.proc().pid());
   INFO("broker RSS " << before << " KiB with 200 users, " << after << " KiB after four deaf connections");
-  CHECK(after - before < 64 * 1024);  // was about 80 MiB for each deaf connection
+  if (kMemoryIsMeasurable) CHECK(after - before < 64 * 1024);  // was about 80 MiB for each deaf connection
   auto bob = start_client("bob", broker);  // the others are served
   bob->write("/usuarios\n");
   CHECK(bob->wait_for_line("en línea (201)", kWait));
@@ -226,6 +226,7 @@ TEST_CASE("after a burst of connections the broker hands its memory back", "[e2e
     }
   }
   // The broker hands memory back every few seconds (and says so, at level info).
+  if (!kMemoryIsMeasurable) return;
   long after = rss_kb(broker.proc().pid());
   for (int trims = 0; trims < 3 && after > baseline + 8 * 1024; ++trims) {
     (void)broker.proc().wait_for_line("memoria devuelta", kWait, true);
