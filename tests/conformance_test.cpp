@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -28,26 +29,30 @@ namespace {
 
 // ---------------------------------------------------------------- the document
 
-// One expected byte, or a placeholder for one MessagePack value (17.1).
+// One byte; a placeholder for one MessagePack value, which may capture it under
+// a name; or the bytes captured earlier under a name (17.1).
 struct Piece {
-  enum Kind { literal, any_uint, any_str } kind;
-  std::uint8_t value;
+  enum Kind { literal, any_uint, any_str, captured } kind;
+  std::uint8_t value = 0;  // literal
+  std::string name{};      // any_uint, any_str: the capture's name ("" = none); captured: which
 };
 using Pattern = std::vector<Piece>;
+using Captures = std::map<std::string, std::string>;  // name -> the bytes of one MessagePack value
 
 struct Step {
   int line;      // in protocol.md
   char client;   // 'A'..'Z'
   char op;       // '>' send, '<' DEALER, '~' SUB
-  std::string topic;                // '~'
-  std::vector<std::string> frames;  // '>'
-  Pattern expected;                 // '<' and '~'
+  std::string topic;            // '~'
+  std::vector<Pattern> frames;  // '>': literal bytes and captured values
+  Pattern expected;             // '<' and '~'
 };
 
 struct Exchange {
   std::string name;
   int line = 0;
   std::map<std::string, double> broker;  // "--max-text" -> 16, ...
+  std::set<std::string> captures;        // the names its lines capture
   std::vector<Step> steps;
 };
 
@@ -57,7 +62,8 @@ struct Document {
 };
 
 constexpr std::array<std::string_view, 3> kTopics{"chat", "presence", "sys"};
-constexpr std::array<std::string_view, 4> kBrokerOptions{"--max-text", "--max-sessions", "--rate", "--burst"};
+constexpr std::array<std::string_view, 5> kBrokerOptions{"--max-text", "--max-sessions", "--max-queue", "--rate",
+                                                         "--burst"};
 
 std::vector<std::string> words(std::string_view s) {
   std::istringstream in{std::string(s)};
@@ -66,24 +72,57 @@ std::vector<std::string> words(std::string_view s) {
   return out;
 }
 
+bool valid_capture_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// A placeholder, "(uint)" or "(str)", or one that captures, "(uint:T)" or "(str:T)".
+std::optional<Piece> placeholder(std::string_view w) {
+  for (const auto& [kind, open] : {std::pair{Piece::any_uint, std::string_view("(uint")},
+                                   std::pair{Piece::any_str, std::string_view("(str")}}) {
+    if (w.size() < open.size() + 1 || w.substr(0, open.size()) != open || w.back() != ')') continue;
+    const auto rest = w.substr(open.size(), w.size() - open.size() - 1);  // "" or ":T"
+    if (rest.empty()) return Piece{kind};
+    if (rest[0] == ':') return Piece{kind, 0, std::string(rest.substr(1))};
+  }
+  return std::nullopt;
+}
+
 // Fills the step's bytes from its words; returns what is wrong, or "".
-std::string read_bytes(Step& s, const std::vector<std::string>& ws, std::size_t from) {
-  if (s.op == '>') s.frames.emplace_back();
+// `known`: the names captured by the lines before this one.
+std::string read_bytes(Step& s, const std::vector<std::string>& ws, std::size_t from, std::set<std::string>& known) {
+  Pattern* into = &s.expected;
+  if (s.op == '>') into = &s.frames.emplace_back();
+  std::vector<std::string> named_here;  // captured by this line: usable from the next one
   for (std::size_t i = from; i < ws.size(); ++i) {
     const auto& w = ws[i];
     if (s.op == '>' && w == "|") {
-      s.frames.emplace_back();
-    } else if (s.op != '>' && (w == "(uint)" || w == "(str)")) {
-      s.expected.push_back({w == "(uint)" ? Piece::any_uint : Piece::any_str, 0});
+      into = &s.frames.emplace_back();
+    } else if (auto p = placeholder(w)) {
+      if (s.op == '>') return "a placeholder in a '>' line: what a client sends is known, '" + w + "'";
+      if (w.find(':') != std::string::npos) {
+        if (!valid_capture_name(p->name)) return "a capture needs a name of letters, digits and '_': '" + w + "'";
+        if (known.count(p->name) != 0 || std::count(named_here.begin(), named_here.end(), p->name) != 0) {
+          return "'" + p->name + "' is captured twice";
+        }
+        named_here.push_back(p->name);
+      }
+      into->push_back(std::move(*p));
+    } else if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+      const auto name = w.substr(1, w.size() - 2);
+      if (known.count(name) == 0) return "'" + w + "' before a line that captures " + name;
+      into->push_back({Piece::captured, 0, name});
     } else {
       unsigned v = 0;
       const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v, 16);
       if (w.size() != 2 || ec != std::errc() || end != w.data() + w.size()) return "not a hex byte: '" + w + "'";
-      if (s.op == '>') s.frames.back().push_back(static_cast<char>(v));
-      else s.expected.push_back({Piece::literal, static_cast<std::uint8_t>(v)});
+      into->push_back({Piece::literal, static_cast<std::uint8_t>(v)});
     }
   }
   if (s.op != '>' && s.expected.empty()) return "no bytes to expect";
+  known.insert(named_here.begin(), named_here.end());
   return {};
 }
 
@@ -119,7 +158,7 @@ std::string read_line(Exchange& ex, int line, std::string_view text) {
     s.topic = ws[1];
     from = 2;
   }
-  if (auto problem = read_bytes(s, ws, from); !problem.empty()) return problem;
+  if (auto problem = read_bytes(s, ws, from, ex.captures); !problem.empty()) return problem;
   ex.steps.push_back(std::move(s));
   return {};
 }
@@ -141,7 +180,7 @@ Document parse_exchanges(std::string_view markdown) {
     if (!ex) {
       if (raw.rfind("### ", 0) == 0) heading = raw.substr(4);
       if (raw == "```exchange") {
-        ex = Exchange{heading + " (line " + std::to_string(n) + ")", n, {}, {}};
+        ex = Exchange{heading + " (line " + std::to_string(n) + ")", n, {}, {}, {}};
         named = false;
       }
       continue;
@@ -205,9 +244,21 @@ std::string hex(const Pattern& p) {
   std::string out;
   for (const auto& piece : p) {
     if (!out.empty()) out += ' ';
-    if (piece.kind == Piece::any_uint) out += "(uint)";
-    else if (piece.kind == Piece::any_str) out += "(str)";
+    const auto named = piece.name.empty() ? std::string(")") : ":" + piece.name + ")";
+    if (piece.kind == Piece::any_uint) out += "(uint" + named;
+    else if (piece.kind == Piece::any_str) out += "(str" + named;
+    else if (piece.kind == Piece::captured) out += "{" + piece.name + "}";
     else out += hex(std::string_view(reinterpret_cast<const char*>(&piece.value), 1));
+  }
+  return out;
+}
+
+// The bytes of a '>' frame, captured values filled in.
+std::string render(const Pattern& p, const Captures& captures) {
+  std::string out;
+  for (const auto& piece : p) {
+    if (piece.kind == Piece::captured) out += captures.at(piece.name);
+    else out += static_cast<char>(piece.value);
   }
   return out;
 }
@@ -238,20 +289,35 @@ std::size_t placeholder_size(Piece::Kind kind, std::string_view b, std::size_t a
   return at + header + body <= b.size() ? header + body : 0;
 }
 
-// Empty when `actual` is exactly `expected`; otherwise where it is not.
-std::string mismatch(const Pattern& expected, std::string_view actual) {
+// The size of what `piece` matches at `at`, or 0 if it does not match there.
+std::size_t match_size(const Piece& piece, std::string_view actual, std::size_t at, const Captures& captures) {
+  if (at >= actual.size()) return 0;
+  switch (piece.kind) {
+    case Piece::literal: return static_cast<std::uint8_t>(actual[at]) == piece.value ? 1 : 0;
+    case Piece::captured: {
+      const auto& bytes = captures.at(piece.name);
+      return actual.substr(at, bytes.size()) == bytes ? bytes.size() : 0;
+    }
+    case Piece::any_uint:
+    case Piece::any_str: return placeholder_size(piece.kind, actual, at);
+  }
+  return 0;
+}
+
+// Empty when `actual` is exactly `expected`, and then what it captured is in
+// `captures`; otherwise where it is not.
+std::string mismatch(const Pattern& expected, std::string_view actual, Captures& captures) {
   std::size_t at = 0;
+  Captures found;
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const auto& piece = expected[i];
-    std::size_t size = 0;
-    if (at < actual.size()) {
-      size = piece.kind == Piece::literal ? (static_cast<std::uint8_t>(actual[at]) == piece.value ? 1 : 0)
-                                       : placeholder_size(piece.kind, actual, at);
-    }
+    const auto size = match_size(piece, actual, at, captures);
     if (size == 0) return "they differ at byte " + std::to_string(at) + " (expected piece " + std::to_string(i) + ")";
+    if (!piece.name.empty() && piece.kind != Piece::captured) found[piece.name] = actual.substr(at, size);
     at += size;
   }
   if (at != actual.size()) return std::to_string(actual.size() - at) + " bytes more than expected";
+  captures.merge(found);
   return {};
 }
 
@@ -325,10 +391,10 @@ void prove_live(zmq::context_t& ctx, const TestBroker& broker, Clients& clients)
   REQUIRE(live);
 }
 
-void send(Client& c, const Step& s) {
+void send(Client& c, const Step& s, const Captures& captures) {
   for (std::size_t i = 0; i < s.frames.size(); ++i) {
     const auto more = i + 1 < s.frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-    REQUIRE(c.dealer.send(zmq::buffer(s.frames[i]), more));
+    REQUIRE(c.dealer.send(zmq::buffer(render(s.frames[i], captures)), more));
   }
   ++c.sent;
 }
@@ -357,25 +423,25 @@ std::optional<Body> next_body(Client& c, const std::string& topic) {
   }
 }
 
-void expect(const Step& s, const std::optional<std::string>& actual, const std::string& what) {
+void expect(const Step& s, const std::optional<std::string>& actual, const std::string& what, Captures& captures) {
   INFO("expected: " << hex(s.expected));
   if (!actual) FAIL("nothing arrived within " << kWait.count() << " ms");
   INFO("  actual: " << what << hex(*actual));
-  const auto why = mismatch(s.expected, *actual);
+  const auto why = mismatch(s.expected, *actual, captures);
   if (!why.empty()) FAIL(why);
 }
 
-void run_step(Clients& clients, const Step& s) {
+void run_step(Clients& clients, const Step& s, Captures& captures) {
   auto& c = clients.at(s.client);
   INFO("protocol.md:" << s.line << ": " << s.client << s.op << ' ' << s.topic);
   if (s.op == '>') {
-    send(c, s);
+    send(c, s, captures);
   } else if (s.op == '<') {
-    expect(s, next_reply(c), "");
+    expect(s, next_reply(c), "", captures);
   } else {
     const auto body = next_body(c, s.topic);
     const auto topic = body ? body->topic : std::string();
-    expect(s, body ? std::optional(body->bytes) : std::nullopt, "(topic '" + topic + "') ");
+    expect(s, body ? std::optional(body->bytes) : std::nullopt, "(topic '" + topic + "') ", captures);
     REQUIRE(topic == s.topic);
   }
 }
@@ -402,10 +468,12 @@ charla::broker::Config config_for(const Exchange& ex) {
   cfg.idle_timeout_s = 60;
   cfg.max_text = 4096;
   cfg.max_sessions = 20000;
+  cfg.max_queue = 1 << 20;
   cfg.rate = 0;
   for (const auto& [option, v] : ex.broker) {
     if (option == "--max-text") cfg.max_text = static_cast<std::size_t>(v);
     if (option == "--max-sessions") cfg.max_sessions = static_cast<std::size_t>(v);
+    if (option == "--max-queue") cfg.max_queue = static_cast<std::size_t>(v);  // below charla-broker's minimum too
     if (option == "--rate") cfg.rate = v;
     if (option == "--burst") cfg.burst = v;
   }
@@ -418,7 +486,8 @@ void run(const Exchange& ex) {
   Clients clients;
   for (const auto& s : ex.steps) clients.try_emplace(s.client, ctx, broker);
   prove_live(ctx, broker, clients);
-  for (const auto& s : ex.steps) run_step(clients, s);
+  Captures captures;
+  for (const auto& s : ex.steps) run_step(clients, s, captures);
   probe(clients, broker.config());
 }
 
@@ -429,7 +498,7 @@ TEST_CASE("the broker reproduces every exchange of the protocol's conformance se
   INFO("read from " CHARLA_PROTOCOL_MD);
   for (const auto& e : doc.errors) UNSCOPED_INFO(e);
   REQUIRE(doc.errors.empty());
-  REQUIRE(doc.exchanges.size() >= 35);  // a section deleted or renamed away fails here
+  REQUIRE(doc.exchanges.size() >= 73);  // a section deleted or renamed away fails here
   for (const auto& ex : doc.exchanges) {
     DYNAMIC_SECTION(ex.name) { run(ex); }
   }
@@ -441,7 +510,12 @@ TEST_CASE("a malformed exchange block is an error, not skipped", "[conformance]"
   };
   for (const std::string bad : {"A? 00\n", "A> 8g\n", "A> 800\n", "A> (uint)\n", "A< \n", "A~ news 80\n",
                                 "A~ chat\n", "A< 80 | 80\n", "a> 80\n", "A> 80\nbroker --rate 1\n",
-                                "broker --max-frame 9\n", "broker --rate x\n", "broker\n", "   80\n", ""}) {
+                                "broker --max-frame 9\n", "broker --rate x\n", "broker\n", "   80\n", "",
+                                // captures: named once, used after, never in what is sent
+                                "A> {T}\n", "A< {T}\nA< (str:T)\n", "A< (str:T) {T}\n", "A< (str:T)\nB< (uint:T)\n",
+                                "A< (str:T) (str:T)\n", "A> (str:T)\n", "A< (str:)\n", "A< (str:a-b)\n",
+                                "A< (text:T)\n", "A< (str:T\n", "A< (str:T)\nA> {T\n", "A< (str:T)\nA> {}\n",
+                                "A< (str:T)\nA> {U}\n"}) {
     INFO("block: " << bad);
     const auto errors = errors_of(bad);
     REQUIRE_FALSE(errors.empty());
@@ -459,9 +533,37 @@ TEST_CASE("a malformed exchange block is an error, not skipped", "[conformance]"
   CHECK(ex.name == "sends two frames");
   CHECK(ex.broker.at("--max-text") == 16);
   REQUIRE(ex.steps.size() == 2);
-  CHECK(ex.steps[0].frames == std::vector<std::string>{"\x81", "\xa1t\xa0"});
+  REQUIRE(ex.steps[0].frames.size() == 2);
+  CHECK(render(ex.steps[0].frames[0], {}) == "\x81");
+  CHECK(render(ex.steps[0].frames[1], {}) == "\xa1t\xa0");
   CHECK(hex(ex.steps[1].expected) == "81 (uint) (str)");
-  CHECK(mismatch(ex.steps[1].expected, "\x81\xcd\x01\x02\xa2hi").empty());
-  CHECK_FALSE(mismatch(ex.steps[1].expected, "\x81\xd0\x01\xa2hi").empty());  // an int 8 is not a uint
-  CHECK_FALSE(mismatch(ex.steps[1].expected, "\x81\x01\xa3hi").empty());      // a str cut short
+  Captures none;
+  CHECK(mismatch(ex.steps[1].expected, "\x81\xcd\x01\x02\xa2hi", none).empty());
+  CHECK_FALSE(mismatch(ex.steps[1].expected, "\x81\xd0\x01\xa2hi", none).empty());  // an int 8 is not a uint
+  CHECK_FALSE(mismatch(ex.steps[1].expected, "\x81\x01\xa3hi", none).empty());      // a str cut short
+  CHECK(none.empty());
+}
+
+TEST_CASE("a captured value is sent and expected again byte for byte", "[conformance]") {
+  const auto doc = parse_exchanges(
+      "### 17.9 Test\n```exchange\n# captures\nA< 82 (str:Tok) (uint:n_1)\nB> a1 {Tok} | {n_1}\n"
+      "B< {Tok} 00\n```\n");
+  REQUIRE(doc.errors.empty());
+  const auto& steps = doc.exchanges.at(0).steps;
+  REQUIRE(steps.size() == 3);
+  CHECK(hex(steps[0].expected) == "82 (str:Tok) (uint:n_1)");
+  CHECK(hex(steps[2].expected) == "{Tok} 00");
+
+  Captures c;
+  CHECK_FALSE(mismatch(steps[0].expected, "\x82\xa2hi\xcd\x01", c).empty());  // a uint cut short
+  CHECK(c.empty());                                                              // captures nothing
+  REQUIRE(mismatch(steps[0].expected, "\x82\xa2hi\xcd\x01\x02", c).empty());
+  CHECK(c == Captures{{"Tok", "\xa2hi"}, {"n_1", "\xcd\x01\x02"}});  // the whole value, its header too
+  REQUIRE(steps[1].frames.size() == 2);
+  CHECK(render(steps[1].frames[0], c) == "\xa1\xa2hi");
+  CHECK(render(steps[1].frames[1], c) == "\xcd\x01\x02");
+  using namespace std::string_view_literals;
+  CHECK(mismatch(steps[2].expected, "\xa2hi\x00"sv, c).empty());
+  CHECK_FALSE(mismatch(steps[2].expected, "\xa2ho\x00"sv, c).empty());  // another value
+  CHECK_FALSE(mismatch(steps[2].expected, "\xa1h\x00"sv, c).empty());
 }
