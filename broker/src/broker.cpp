@@ -42,7 +42,9 @@ struct Broker::Impl {
   explicit Impl(Config c) : ctx(c.io_threads), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
     if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
     if (!c.curve_secret.empty()) {
-      if (c.allow_keys) zap = std::make_unique<ZapHandler>(ctx, *c.allow_keys);  // before any bind
+      if (c.allow_keys || !c.gateway_keys.empty()) {  // before any bind
+        zap = std::make_unique<ZapHandler>(ctx, c.allow_keys, c.gateway_keys);
+      }
       const auto secret = msg::z85_to_binary(c.curve_secret);
       for (auto* s : {&router, &pub}) {
         s->set(zmq::sockopt::curve_server, 1);

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+
 namespace charla::broker::handle {
 namespace {
 
@@ -103,10 +105,27 @@ std::optional<msg::Presence> end_session(Request& r, msg::PresenceEvent why) {
   return p;
 }
 
+// The user's address: the connection's, or the one a trusted gateway says its
+// user has (4.2). nullopt, with the error sent, when the hello may not give one.
+std::optional<std::string> address(Request& r, const msg::Hello& m) {
+  if (m.ip.empty()) return std::string(r.ip);
+  if (!r.from_gateway) {
+    r.error(ErrorCode::forbidden, "solo una pasarela de confianza puede dar la dirección de su usuario", "hello");
+    return std::nullopt;
+  }
+  in6_addr parsed{};
+  const bool ip4 = ::inet_pton(AF_INET, m.ip.c_str(), &parsed) == 1;
+  if (!ip4 && ::inet_pton(AF_INET6, m.ip.c_str(), &parsed) != 1) {
+    r.error(ErrorCode::bad_field, "el campo 'ip' no es una dirección IP", "hello");
+    return std::nullopt;
+  }
+  return m.ip;
+}
+
 // A new connection takes its own session over (2.6): same name and status, no
 // leave or join; what its user had not confirmed is sent again.
-bool resume(Request& r, msg::Hello& m) {
-  auto t = r.shared.registry.take_over(m.name, m.resume, std::string(r.rid), std::string(r.ip), r.worker, r.now);
+bool resume(Request& r, msg::Hello& m, const std::string& ip) {
+  auto t = r.shared.registry.take_over(m.name, m.resume, std::string(r.rid), ip, r.worker, r.now);
   if (t.outcome == Registry::TakeOver::none) return false;
   if (t.outcome == Registry::TakeOver::mismatch) {
     r.error(ErrorCode::name_taken, "el nombre '" + m.name + "' es ya de otra persona", "hello");
@@ -128,9 +147,10 @@ void join(Request& r, msg::Hello& m) {
     r.error(ErrorCode::name_invalid, problem, "hello");
     return;
   }
-  if (!m.resume.empty() && resume(r, m)) return;
-  auto s = std::make_shared<Session>(std::string(r.rid), m.name, std::string(r.ip), r.worker, r.now,
-                                     new_resume_token(), m.origin);
+  const auto ip = address(r, m);
+  if (!ip) return;
+  if (!m.resume.empty() && resume(r, m, *ip)) return;
+  auto s = std::make_shared<Session>(std::string(r.rid), m.name, *ip, r.worker, r.now, new_resume_token(), m.origin);
   msg::Presence joined;
   if (auto err = r.shared.registry.join(s, joined)) {
     const bool taken = *err == Registry::JoinError::taken;

@@ -37,6 +37,15 @@ constexpr int kBatch = 512;  // messages taken from one socket before polling ag
 // 32 KiB measured about 1.6 times the deliveries/s of 8 KiB at 500 subscribers.
 using msg::kMaxPublishedFrame;
 
+// The user id the ZAP handler gave the connection ("" when none).
+std::string user_id(zmq::message_t& m) {
+  try {
+    return m.gets("User-Id");
+  } catch (const zmq::error_t&) {
+    return {};
+  }
+}
+
 std::string peer_address(zmq::message_t& m) {
   try {
     return m.gets("Peer-Address");
@@ -99,6 +108,7 @@ bool IoLoop::read_client(Inbound& in) {
   if (!in.rid.more()) return true;  // cannot happen on ROUTER; an empty body for the worker
   (void)recv(router_, in.body);
   in.ip = zmq::message_t(peer_address(in.body));
+  in.gateway = !shared_.cfg.gateway_keys.empty() && user_id(in.body) == kGatewayUser;
   in.several = in.body.more();
   if (in.several) {
     // Drained here and not kept: the worker counts it and answers bad_frame (2.1).
@@ -129,9 +139,8 @@ void IoLoop::from_clients() {
 
 bool IoLoop::try_send(std::size_t i, Inbound& in) {
   auto& link = links_[i];
-  if (!send(link, in.several ? zmq::buffer("S", 1) : zmq::buffer("M", 1), zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
-    return false;
-  }
+  const char* kind = in.several ? "S" : in.gateway ? "G" : "M";
+  if (!send(link, zmq::buffer(kind, 1), zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return false;
   (void)send(link, in.rid, zmq::send_flags::sndmore);
   if (in.several) {
     (void)send(link, in.ip, zmq::send_flags::none);

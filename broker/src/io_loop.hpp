@@ -58,6 +58,7 @@ class IoLoop {
   struct Inbound {
     zmq::message_t rid, ip, body;
     bool several = false;  // a message of several frames: body is empty
+    bool gateway = false;  // from a trusted gateway's connection (its ZAP user id)
   };
   struct Waiting {  // replies for one connection that the ROUTER could not take yet
     std::deque<zmq::message_t> frames;

@@ -1,6 +1,7 @@
 // The inproc link between the I/O thread and a worker (one PAIR socket pair
 // per worker). Frames, I/O -> worker:
 //   ["M"][routing id][peer ip][body]   a client's message of one frame
+//   ["G"][routing id][peer ip][body]   the same, from a trusted gateway's connection
 //   ["S"][routing id][peer ip]         a client's message of several frames (drained, not kept)
 //   ["Q"]                              stop
 // Frames, worker -> I/O:

@@ -13,13 +13,14 @@
 namespace charla::broker {
 namespace {
 
-std::set<std::string> load_allow_list(const std::string& dir) {
+// The public keys kept one per file in `dir` (names starting with '.' skipped).
+std::set<std::string> load_keys_in(const std::string& dir, const char* what) {
   std::set<std::string> keys;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (!entry.is_regular_file() || entry.path().filename().string().front() == '.') continue;
     keys.insert(msg::z85_to_binary(msg::read_key_file(entry.path())));
   }
-  spdlog::info("{} claves autorizadas en {}", keys.size(), dir);
+  spdlog::info("{} claves de {} en {}", keys.size(), what, dir);
   return keys;
 }
 
@@ -75,6 +76,10 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--allow-keys", o.allow_dir,
                  "Directorio con las claves públicas de los clientes autorizados (una por fichero)")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--gateway-keys", o.gateway_dir,
+                 "Directorio con las claves públicas de las pasarelas de confianza (charla-web): solo ellas pueden "
+                 "dar en hello la dirección real de su usuario")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical u off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -109,9 +114,14 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
 
 void load_keys(Options& o) {
   if (!o.curve_secret_file.empty()) o.cfg.curve_secret = msg::read_key_file(o.curve_secret_file);
-  if (o.allow_dir.empty()) return;
-  if (o.cfg.curve_secret.empty()) throw std::runtime_error("--allow-keys necesita --curve-secret");
-  o.cfg.allow_keys = load_allow_list(o.allow_dir);
+  if (!o.allow_dir.empty()) {
+    if (o.cfg.curve_secret.empty()) throw std::runtime_error("--allow-keys necesita --curve-secret");
+    o.cfg.allow_keys = load_keys_in(o.allow_dir, "clientes autorizados");
+  }
+  if (!o.gateway_dir.empty()) {
+    if (o.cfg.curve_secret.empty()) throw std::runtime_error("--gateway-keys necesita --curve-secret");
+    o.cfg.gateway_keys = load_keys_in(o.gateway_dir, "pasarelas de confianza");
+  }
 }
 
 }  // namespace charla::broker

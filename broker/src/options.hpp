@@ -12,7 +12,7 @@ struct Options {
   Config cfg;
   std::string log_level = "info";
   std::string port_file;  // once listening, "PORT PUB_PORT\n" is written there
-  std::string curve_secret_file, allow_dir;
+  std::string curve_secret_file, allow_dir, gateway_dir;
 };
 
 // Parses the command line (and the file of --config, if given). On --help,

@@ -36,6 +36,7 @@ struct Request {
   std::string_view ip;
   std::uint64_t id = 0;              // request id to echo, 0 if none
   std::shared_ptr<Session> session;  // null in state start
+  bool from_gateway = false;         // the connection is a trusted gateway's (--gateway-keys)
 
   State state() const noexcept { return session ? State::joined : State::start; }
   // Whether a log line of `kind` about this connection may be written now.

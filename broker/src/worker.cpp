@@ -69,7 +69,7 @@ void Worker::run() {
       (void)recv(rid, zmq::recv_flags::none);
       (void)recv(ip, zmq::recv_flags::none);
       if (!several) (void)recv(body, zmq::recv_flags::none);
-      handle(rid, ip, several ? nullptr : &body, Clock::now());
+      handle(rid, ip, several ? nullptr : &body, Clock::now(), kind.to_string_view() == "G");
     }
     const auto now = Clock::now();
     if (now >= next_tick) {
@@ -94,9 +94,11 @@ std::shared_ptr<Session> Worker::session_of(const std::string& rid) {
   return nullptr;
 }
 
-void Worker::handle(zmq::message_t& rid_frame, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now) {
+void Worker::handle(zmq::message_t& rid_frame, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now,
+                    bool gateway) {
   const auto rid = rid_frame.to_string();
   auto r = request(rid, ip.to_string_view(), now, session_of(rid));
+  r.from_gateway = gateway;
   if (r.session) Presence::heard(*r.session, now);  // any message is proof of life
   if (!admitted(r)) return;
   if (body == nullptr) {

@@ -26,7 +26,8 @@ class Worker {
   void run();  // returns when the I/O thread says stop
   // One client message: liveness, rate limit, decode, state machine. `body`
   // null: a message of several frames. Public for the fuzzer.
-  void handle(zmq::message_t& rid, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now);
+  void handle(zmq::message_t& rid, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now,
+              bool gateway = false);
   void tick(Clock::time_point now);  // idleness, expiry, acknowledgements, forgetting
 
  private:

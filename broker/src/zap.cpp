@@ -6,8 +6,9 @@
 
 namespace charla::broker {
 
-ZapHandler::ZapHandler(zmq::context_t& ctx, std::set<std::string> allowed)
-    : socket_(ctx, zmq::socket_type::rep), allowed_(std::move(allowed)) {
+ZapHandler::ZapHandler(zmq::context_t& ctx, std::optional<std::set<std::string>> allowed,
+                       std::set<std::string> gateways)
+    : socket_(ctx, zmq::socket_type::rep), allowed_(std::move(allowed)), gateways_(std::move(gateways)) {
   socket_.bind("inproc://zeromq.zap.01");
 }
 
@@ -24,7 +25,9 @@ void ZapHandler::handle() {
       if (n < f.size()) f[n++] = std::move(part);
     }
     const bool curve = n == 7 && f[5].to_string_view() == "CURVE" && f[6].size() == 32;
-    const bool ok = curve && allowed_.count(f[6].to_string()) != 0;
+    const auto key = curve ? f[6].to_string() : std::string();
+    const bool gateway = curve && gateways_.count(key) != 0;
+    const bool ok = curve && (!allowed_ || allowed_->count(key) != 0 || gateway);
     const auto address = n > 3 ? f[3].to_string() : std::string("?");
     if (ok) {
       spdlog::debug("ZAP: clave autorizada desde {}", address);
@@ -38,7 +41,7 @@ void ZapHandler::handle() {
     socket_.send(f[1], zmq::send_flags::sndmore);
     socket_.send(ok ? zmq::str_buffer("200") : zmq::str_buffer("400"), zmq::send_flags::sndmore);
     socket_.send(ok ? zmq::str_buffer("OK") : zmq::str_buffer("clave no autorizada"), zmq::send_flags::sndmore);
-    socket_.send(zmq::str_buffer(""), zmq::send_flags::sndmore);  // user id
+    socket_.send(zmq::buffer(gateway ? kGatewayUser : std::string_view()), zmq::send_flags::sndmore);  // user id
     socket_.send(zmq::str_buffer(""), zmq::send_flags::none);     // metadata
   }
 }

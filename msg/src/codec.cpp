@@ -80,7 +80,10 @@ class Writer {
 void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
   Writer w(buf, type_name(m), id);
   std::visit(overloaded{
-                 [&](const Hello& x) { w.put("name", x.name), w.put_if("resume", x.resume), w.put_if("origin", x.origin); },
+                 [&](const Hello& x) {
+                   w.put("name", x.name), w.put_if("resume", x.resume), w.put_if("origin", x.origin);
+                   w.put_if("ip", x.ip);
+                 },
                  [&](const Say& x) { w.put("text", x.text), w.put_if("n", x.n); },
                  [&](const Whisper& x) { w.put("to", x.to), w.put("text", x.text), w.put_if("n", x.n); },
                  [&](const Got& x) { w.put("dseq", x.dseq); },
@@ -244,7 +247,10 @@ struct TypeEntry {
 
 // One row per message type: its wire name and how to read its fields.
 const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
-    {"hello", [](Reader& r) -> Message { return Hello{r.str("name"), r.opt_str("resume"), r.opt_u64("origin")}; }},
+    {"hello",
+     [](Reader& r) -> Message {
+       return Hello{r.str("name"), r.opt_str("resume"), r.opt_u64("origin"), r.opt_str("ip")};
+     }},
     {"say", [](Reader& r) -> Message { return Say{r.str("text"), r.opt_u64("n")}; }},
     {"whisper", [](Reader& r) -> Message { return Whisper{r.str("to"), r.str("text"), r.opt_u64("n")}; }},
     {"who", [](Reader&) -> Message { return Who{}; }},

@@ -28,7 +28,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 3> kStatuses{{
     {Status::inactivo, "INACTIVO"},
 }};
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 17> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 18> kErrorCodes{{
     {ErrorCode::bad_frame, "bad_frame"},
     {ErrorCode::bad_version, "bad_version"},
     {ErrorCode::unknown_type, "unknown_type"},
@@ -45,6 +45,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 17> kErrorCodes{{
     {ErrorCode::internal, "internal"},
     {ErrorCode::queue_full, "queue_full"},
     {ErrorCode::undelivered, "undelivered"},
+    {ErrorCode::forbidden, "forbidden"},
     {ErrorCode::unknown, "unknown"},
 }};
 

@@ -2,6 +2,7 @@
 // ends in one clear line and a non-zero exit, never a hang.
 #include "binaries.hpp"
 
+#include <charla/msg/codec.hpp>
 #include <charla/msg/keys.hpp>
 
 #include <zmq.hpp>
@@ -185,4 +186,67 @@ TEST_CASE("the broker reads a key file with blanks around the key and refuses on
                (dir.path / "junk.key").string()});
   CHECK(bad.wait_exit(kWait) == 1);
   CHECK(bad.err().find("no contiene una clave CURVE") != std::string::npos);
+}
+
+namespace {
+
+// A raw DEALER with its own CURVE key pair, for what the charla client never sends.
+struct CurveDealer {
+  CurveDealer(zmq::context_t& ctx, const BrokerProcess& b, const std::string& server_public,
+              const charla::msg::KeyPair& keys)
+      : s(ctx, zmq::socket_type::dealer) {
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::curve_serverkey, charla::msg::z85_to_binary(server_public));
+    s.set(zmq::sockopt::curve_publickey, charla::msg::z85_to_binary(keys.public_z85));
+    s.set(zmq::sockopt::curve_secretkey, charla::msg::z85_to_binary(keys.secret_z85));
+    s.connect("tcp://127.0.0.1:" + b.port_str());
+  }
+  charla::msg::Message ask(const charla::msg::Message& m) {
+    s.send(charla::msg::encode(m, 1), zmq::send_flags::none);
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    REQUIRE(zmq::poll(&item, 1, kWait) == 1);
+    zmq::message_t reply;
+    (void)s.recv(reply);
+    auto d = charla::msg::decode(reply.data(), reply.size());
+    REQUIRE(d);
+    return d.value().msg;
+  }
+  zmq::socket_t s;
+};
+
+}  // namespace
+
+TEST_CASE("only a trusted gateway's connection may give its user's own address", "[e2e][security][gateway]") {
+  namespace msg = charla::msg;
+  TempDir dir;
+  const auto server_public = keygen(dir.path / "srv.key");
+  fs::create_directories(dir.path / "gateways");
+  keygen(dir.path / "gw.key");
+  fs::copy_file(dir.path / "gw.pub", dir.path / "gateways" / "gw.pub");
+  BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string(), "--gateway-keys", (dir.path / "gateways").string()});
+  const msg::KeyPair gateway{msg::read_key_file(dir.path / "gw.pub"), msg::read_key_file(dir.path / "gw.key")};
+  zmq::context_t ctx(1);
+
+  CurveDealer web(ctx, broker, server_public, gateway);
+  const auto w = web.ask(msg::Hello{"navegante", "", 5, "203.0.113.9"});
+  REQUIRE(std::holds_alternative<msg::Welcome>(w));
+  const auto info = web.ask(msg::Info{"navegante"});
+  REQUIRE(std::holds_alternative<msg::UserInfo>(info));
+  CHECK(std::get<msg::UserInfo>(info).ip == "203.0.113.9");
+  const auto bad = web.ask(msg::Hello{"otro", "", 5, "no es una ip"});  // a second hello on a joined connection
+  CHECK(std::get<msg::Error>(bad).code == msg::ErrorCode::already_joined);
+
+  CurveDealer web2(ctx, broker, server_public, gateway);
+  const auto not_ip = web2.ask(msg::Hello{"otro", "", 5, "no es una ip"});
+  REQUIRE(std::holds_alternative<msg::Error>(not_ip));
+  CHECK(std::get<msg::Error>(not_ip).code == msg::ErrorCode::bad_field);
+
+  CurveDealer ordinary(ctx, broker, server_public, msg::generate_keypair());  // any key may connect: no allow-list
+  const auto refused = ordinary.ask(msg::Hello{"impostor", "", 6, "198.51.100.1"});
+  REQUIRE(std::holds_alternative<msg::Error>(refused));
+  CHECK(std::get<msg::Error>(refused).code == msg::ErrorCode::forbidden);
+  const auto plain = ordinary.ask(msg::Hello{"honesto"});
+  REQUIRE(std::holds_alternative<msg::Welcome>(plain));
+  const auto own = ordinary.ask(msg::Info{"honesto"});
+  CHECK(std::get<msg::UserInfo>(own).ip == "127.0.0.1");
 }

@@ -17,7 +17,7 @@ namespace charla::test {
 // field left at its default value (a field that decode dropped would show).
 inline std::vector<msg::Message> samples() {
   return {
-      msg::Hello{"Begoña", "0123456789abcdef0123456789abcdef", 77},
+      msg::Hello{"Begoña", "0123456789abcdef0123456789abcdef", 77, "2001:db8::7"},
       msg::Say{"¡hola! ¿qué tal?", 3},
       msg::Whisper{"José", "en privado", 4},
       msg::Who{},
@@ -51,7 +51,7 @@ inline std::vector<msg::Message> samples() {
 namespace detail {
 
 // The fields of each type as a tuple, so that two messages compare field by field.
-inline auto fields(const msg::Hello& x) { return std::tie(x.name, x.resume, x.origin); }
+inline auto fields(const msg::Hello& x) { return std::tie(x.name, x.resume, x.origin, x.ip); }
 inline auto fields(const msg::Say& x) { return std::tie(x.text, x.n); }
 inline auto fields(const msg::Whisper& x) { return std::tie(x.to, x.text, x.n); }
 inline auto fields(const msg::Got& x) { return std::tie(x.dseq); }

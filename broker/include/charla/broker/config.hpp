@@ -40,6 +40,9 @@ struct Config {
 
   std::string curve_secret;                         // Z85; empty = plaintext
   std::optional<std::set<std::string>> allow_keys;  // 32-byte client public keys; none = any key
+  // 32-byte public keys of trusted gateways (charla-web): only their connections may
+  // tell the broker a user's own address in hello (docs/protocol.md 4.2). Needs CURVE.
+  std::set<std::string> gateway_keys;
 };
 
 }  // namespace charla::broker

@@ -51,6 +51,7 @@ enum class ErrorCode : std::uint8_t {
   internal,        // the broker failed; the request may be retried
   queue_full,      // the target's queue of private messages is full: not delivered
   undelivered,     // a private message accepted earlier was never confirmed by its target
+  forbidden,       // this connection may not do that (e.g. give an address without being a gateway)
   unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
@@ -70,6 +71,7 @@ struct Hello {
   std::string name;
   std::string resume{};      // a token from an earlier welcome: take that session over ("" = none)
   std::uint64_t origin = 0;  // this client's random number, the same across its reconnections (0 = none)
+  std::string ip{};          // a trusted gateway's word for its user's own address ("" = the connection's)
 };
 // n: the sender's number for this message (1, 2, 3, ... per origin), 0 = not numbered.
 struct Say { std::string text; std::uint64_t n = 0; };
