@@ -101,6 +101,7 @@ void TcpProxy::run() {
       fds.push_back({p.client, POLLIN, 0});
       fds.push_back({p.upstream, POLLIN, 0});
     }
+    const std::size_t polled = pairs.size();  // an accepted connection joins the next round
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds[1].revents & POLLIN) {
       std::uint64_t n = 0;
@@ -120,7 +121,7 @@ void TcpProxy::run() {
         }
       }
     }
-    for (std::size_t i = pairs.size(); i-- > 0;) {
+    for (std::size_t i = polled; i-- > 0;) {
       const auto& from_client = fds[2 + 2 * i];
       const auto& from_upstream = fds[3 + 2 * i];
       bool ok = true;
