@@ -12,6 +12,7 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_p
   const auto given = [&](const char* opt) { return std::find(extra.begin(), extra.end(), opt) != extra.end(); };
   if (!given("--heartbeat-ms")) argv.insert(argv.end(), {"--heartbeat-ms", "100"});
   if (!given("--expiry-ms")) argv.insert(argv.end(), {"--expiry-ms", "1000"});
+  if (!given("--db")) argv.insert(argv.end(), {"--db", ":memory:"});  // each test its own memory
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<Process>(argv, std::vector<std::string>{"NO_COLOR=1"});
   const auto line = proc_->wait_for_line("escuchando en", milliseconds(10000), true);

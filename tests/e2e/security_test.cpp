@@ -139,7 +139,7 @@ TEST_CASE("plaintext and CURVE mixed up either way give a clear error", "[e2e][s
 }
 
 TEST_CASE("a broker on a public address without CURVE warns loudly at start-up", "[e2e][security]") {
-  Process p({kBrokerBin, "--bind", "0.0.0.0", "--port", "0", "--pub-port", "0"});
+  Process p({kBrokerBin, "--bind", "0.0.0.0", "--port", "0", "--pub-port", "0", "--db", ":memory:"});
   CHECK(p.wait_for_line("SIN CIFRAR", kWait, true));
   p.signal(SIGTERM);
   CHECK(p.wait_exit(kWait) == 0);
@@ -182,7 +182,7 @@ TEST_CASE("the broker reads a key file with blanks around the key and refuses on
     auto p = run_client("ana", broker, dir.path, {"--server-key", keys.public_z85});
     CHECK(p->wait_for_line("Conectado a", kWait));
   }
-  Process bad({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--curve-secret",
+  Process bad({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--db", ":memory:", "--curve-secret",
                (dir.path / "junk.key").string()});
   CHECK(bad.wait_exit(kWait) == 1);
   CHECK(bad.err().find("no contiene una clave CURVE") != std::string::npos);
