@@ -29,7 +29,7 @@ Conversation::Conversation() : buffer_(Gtk::TextBuffer::create()) {
   tag("name", [](Tag t) { t->property_weight() = Pango::WEIGHT_BOLD, t->property_foreground() = "#1565c0"; });
   tag("own", [](Tag t) { t->property_weight() = Pango::WEIGHT_BOLD, t->property_foreground() = "#2e7d32"; });
   tag("private", [](Tag t) { t->property_weight() = Pango::WEIGHT_BOLD, t->property_foreground() = "#8e24aa"; });
-  tag("private-text", [](Tag t) { t->property_paragraph_background() = "#f6ecf8"; });
+  tag("private-text", [](Tag t) { t->property_background() = "#f6ecf8"; });
   tag("notice", [](Tag t) {
     t->property_foreground() = "#777777", t->property_style() = Pango::STYLE_ITALIC, t->property_scale() = 0.9;
   });

@@ -226,6 +226,7 @@ void MainWindow::user_info(const msg::UserInfo& info) {
   info_dialog_ = std::make_unique<Gtk::MessageDialog>(*this, Glib::ustring::compose(labels::kInfoTitle, name),
                                                       false, Gtk::MESSAGE_INFO, Gtk::BUTTONS_NONE, false);
   info_dialog_->set_title(Glib::ustring::compose(labels::kInfoTitle, name));
+  info_dialog_->get_accessible()->set_name(info_dialog_->get_title());  // GTK would say "Information"
   const auto row = [](const char* what, const std::string& value) { return std::string(what) + ": " + value; };
   info_dialog_->set_secondary_text(row(labels::kInfoIp, info.ip) + "\n" +
                                    row(labels::kInfoStatus, std::string(msg::to_string(info.status))) + "\n" +
