@@ -49,6 +49,19 @@ run_suite() {  # name, build dir, cmake args...
   return "$rc"
 }
 
+plain_build() { run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON; }
+
+run_script() {  # heading, command...: a test script whose last line is "N passed, M failed"; a failure ends the run
+  echo "== $1" >&2
+  shift
+  local log rc=0
+  log=$(mktemp)
+  "$@" 2>&1 | tee "$log" || rc=$?
+  count "$log"
+  rm -f "$log"
+  [ "$rc" -eq 0 ] || { echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed" >&2; exit "$rc"; }
+}
+
 run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, leak or report fails
   local dir=build-fuzz seconds=${FUZZ_SECONDS:-60}
   echo "== fuzz: build (clang, ASan+UBSan)" >&2
@@ -70,7 +83,7 @@ run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, 
 
 for stage in "${stages[@]}"; do
   case $stage in
-    plain) run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON ;;
+    plain) plain_build ;;
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$PWD/tools/tsan.supp" \
         run_suite tsan build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE=thread ;;
@@ -78,25 +91,12 @@ for stage in "${stages[@]}"; do
       ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
         run_suite asan build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCHARLA_SANITIZE=address;undefined" ;;
     gui)
-      # Needs the plain build's binaries, charla-gtk among them.
-      [ -x build/gtk/charla-gtk ] || run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON
-      echo "== gui: two charla-gtk windows and a console client, driven through AT-SPI under Xvfb" >&2
-      log=$(mktemp)
-      rc=0
-      tests/gui/run.sh build 2>&1 | tee "$log" || rc=$?
-      count "$log"
-      rm -f "$log"
-      [ "$rc" -eq 0 ] || { echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed" >&2; exit "$rc"; } ;;
+      [ -x build/gtk/charla-gtk ] || plain_build  # its binaries, charla-gtk among them
+      run_script "gui: two charla-gtk windows and a console client, driven through AT-SPI under Xvfb" \
+        tests/gui/run.sh build ;;
     deploy)
-      # Needs the plain build's clients: build them if the plain stage was not run first.
-      [ -x build/client/charla ] || run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON
-      echo "== deploy: the Debian packages, and ansible (moto + systemd containers)" >&2
-      log=$(mktemp)
-      rc=0
-      tests/deploy/run.sh build 2>&1 | tee "$log" || rc=$?
-      count "$log"
-      rm -f "$log"
-      [ "$rc" -eq 0 ] || { echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed" >&2; exit "$rc"; } ;;
+      [ -x build/client/charla ] || plain_build  # its clients
+      run_script "deploy: the Debian packages, and ansible (moto + systemd containers)" tests/deploy/run.sh build ;;
     fuzz) run_fuzz ;;
     *) echo "tools/test.sh: etapa desconocida '$stage' (plain, gui, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
