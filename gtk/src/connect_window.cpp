@@ -55,7 +55,7 @@ ConnectWindow::ConnectWindow(const JoinForm& initial, Join join) : join_(std::mo
 }
 
 void ConnectWindow::add_row(int row, const char* label, Gtk::Entry& entry) {
-  auto* l = Gtk::manage(new Gtk::Label(label));
+  auto* l = Gtk::make_managed<Gtk::Label>(label);
   l->set_xalign(1);
   l->set_mnemonic_widget(entry);
   entry.get_accessible()->set_name(label);

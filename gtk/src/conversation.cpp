@@ -43,8 +43,8 @@ Conversation::Conversation() : buffer_(Gtk::TextBuffer::create()) {
   Gtk::ScrolledWindow::add(view_);
 }
 
-bool Conversation::at_bottom() const {
-  const auto adj = const_cast<Conversation*>(this)->get_vadjustment();
+bool Conversation::at_bottom() {
+  const auto adj = get_vadjustment();
   return adj->get_value() >= adj->get_upper() - adj->get_page_size() - 8;
 }
 

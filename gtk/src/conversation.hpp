@@ -29,7 +29,7 @@ class Conversation : public Gtk::ScrolledWindow {
     const char* tag;  // nullptr: plain
   };
   void append(std::initializer_list<Piece> pieces);
-  bool at_bottom() const;
+  bool at_bottom();
 
   Gtk::TextView view_;
   Glib::RefPtr<Gtk::TextBuffer> buffer_;

@@ -34,14 +34,14 @@ UserList::UserList(Action start_private, Action show_info)
   tree_.set_headers_visible(false);
   tree_.get_accessible()->set_name(labels::kUserList);
   {
-    auto* mark = Gtk::manage(new Gtk::CellRendererText());
+    auto* mark = Gtk::make_managed<Gtk::CellRendererText>();
     const int n = tree_.append_column("", *mark);
     tree_.get_column(n - 1)->add_attribute(mark->property_text(), cols_.mark);
     tree_.get_column(n - 1)->add_attribute(mark->property_foreground(), cols_.colour);
   }
   tree_.append_column("", cols_.shown);
   {
-    auto* status = Gtk::manage(new Gtk::CellRendererText());
+    auto* status = Gtk::make_managed<Gtk::CellRendererText>();
     status->property_scale() = 0.85;
     status->property_foreground() = "#666666";
     const int n = tree_.append_column("", *status);
@@ -69,8 +69,8 @@ UserList::UserList(Action start_private, Action show_info)
   buttons_.pack_start(info_, Gtk::PACK_EXPAND_WIDGET);
   pack_start(buttons_, Gtk::PACK_SHRINK);
 
-  auto* to = Gtk::manage(new Gtk::MenuItem(labels::kMenuPrivate));
-  auto* about = Gtk::manage(new Gtk::MenuItem(labels::kMenuInfo));
+  auto* to = Gtk::make_managed<Gtk::MenuItem>(labels::kMenuPrivate);
+  auto* about = Gtk::make_managed<Gtk::MenuItem>(labels::kMenuInfo);
   to->signal_activate().connect([this] {
     if (const auto n = selected(); !n.empty()) start_private_(n);
   });
@@ -83,8 +83,8 @@ UserList::UserList(Action start_private, Action show_info)
   menu_.attach_to_widget(tree_);
 }
 
-std::string UserList::selected() const {
-  const auto it = const_cast<Gtk::TreeView&>(tree_).get_selection()->get_selected();
+std::string UserList::selected() {
+  const auto it = tree_.get_selection()->get_selected();
   if (!it) return {};
   return Glib::ustring((*it)[cols_.name]);
 }

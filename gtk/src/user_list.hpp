@@ -37,7 +37,7 @@ class UserList : public Gtk::Box {
     Columns() { add(mark), add(shown), add(status), add(colour), add(name); }
     Gtk::TreeModelColumn<Glib::ustring> mark, shown, status, colour, name;  // name: as the broker knows it
   };
-  std::string selected() const;
+  std::string selected();
   bool on_button(GdkEventButton* e);
 
   Columns cols_;
