@@ -152,6 +152,17 @@ def text_of(acc):
     return t.getText(0, -1)
 
 
+def press(acc, keysym, ctrl=False):
+    """Gives the widget's window the keyboard focus, then a key (by keysym) as if typed."""
+    acc.queryComponent().grabFocus()
+    wait_for(lambda: acc.getState().contains(pyatspi.STATE_FOCUSED))
+    if ctrl:
+        pyatspi.Registry.generateKeyboardEvent(1 << 2, None, pyatspi.KEY_LOCKMODIFIERS)  # ControlMask
+    pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
+    if ctrl:
+        pyatspi.Registry.generateKeyboardEvent(1 << 2, None, pyatspi.KEY_UNLOCKMODIFIERS)
+
+
 def set_text(acc, text):
     acc.queryEditableText().setTextContents(text)
 
@@ -335,9 +346,7 @@ def main():
         entry = ana.entry()
         set_text(entry, "@be")
         entry.queryText().setCaretOffset(3)
-        entry.queryComponent().grabFocus()
-        wait_for(lambda: entry.getState().contains(pyatspi.STATE_FOCUSED))
-        pyatspi.Registry.generateKeyboardEvent(0xff09, None, pyatspi.KEY_SYM)  # Tab
+        press(entry, 0xff09)  # Tab
         check("Tab completes @be to @bea", wait_for(lambda: text_of(ana.entry()) == "@bea "), text_of(ana.entry()))
         set_text(entry, "")
 
@@ -400,13 +409,19 @@ def main():
         check("... and in bea's list, as idleness",
               wait_for(lambda: bea.users().get("ana") == "INACTIVO (por inactividad)"), str(bea.users()))
 
-        # Leaving: /salir in one window, SIGTERM to the other; the broker sees both leave.
+        # Leaving: /salir in one window, Ctrl-Q in another, SIGTERM to a third; the broker sees each leave.
+        dani = Window(start([gtk_bin, "dani", "127.0.0.1", port], "dani"))
+        check("a third window joins the restarted broker", wait_for(lambda: "dani" in bea.users(), 20))
         ana.type("/salir")
         check("/salir closes ana's window with status 0", ana.proc.wait_exit() == 0)
         check("bea sees ana leave", bea.shows("* ana salió"))
-        bea.proc.p.send_signal(signal.SIGTERM)
-        check("SIGTERM closes bea's window with status 0", bea.proc.wait_exit() == 0)
-        check("the broker saw bea leave, not get lost", b.wait_text("bea (127.0.0.1) salió"))
+        press(bea.entry(), ord("q"), ctrl=True)
+        check("Ctrl-Q closes bea's window with status 0", bea.proc.wait_exit() == 0)
+        check("dani sees bea leave", dani.shows("* bea salió"))
+        dani.proc.p.send_signal(signal.SIGTERM)
+        check("SIGTERM closes dani's window with status 0", dani.proc.wait_exit() == 0)
+        check("the broker saw each leave, none get lost",
+              b.wait_text("dani (127.0.0.1) salió") and "perdido" not in b.out, b.out[-400:])
     except Exception as e:  # a step the rest depends on failed: count it and say where
         check(f"the run went on to the end ({type(e).__name__}: {e})", False)
     finally:
