@@ -72,8 +72,10 @@ void App::joined() {
 }
 
 void App::failed(const std::string& why) {
-  // The thread has ended; let it go once this callback (run by it) has returned.
-  Glib::signal_idle().connect_once([this] { thread_.reset(); });
+  // The thread has ended; let it go once this callback (run by its dispatcher) has returned,
+  // whatever the user does meanwhile (pressing Entrar again makes a new one).
+  std::shared_ptr<ChatThread> ended(std::move(thread_));
+  Glib::signal_idle().connect_once([ended] {});
   if (leaving_) return app_->quit();
   connect_.refused(Glib::ustring::compose(labels::kCouldNotJoin, Glib::ustring(form_.name), Glib::ustring(why)));
   show_only(connect_);
