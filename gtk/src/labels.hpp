@@ -5,7 +5,6 @@
 
 namespace charla::gtk::labels {
 
-inline constexpr const char* kAppName = "charla";
 inline constexpr const char* kAppId = "org.charla.Gtk";
 
 // The connect window.
