@@ -175,28 +175,26 @@ void MainWindow::show_link(const std::string& text, const char* colour) {
 
 void MainWindow::link_state(const client::Link& link) {
   using S = client::Link::State;
-  const Glib::ustring where(link.endpoint);
-  switch (link.state) {
-    case S::connected:
-      show_link(Glib::ustring::compose(labels::kLinkConnected, where), "#2e7d32");
-      conversation_.notice(link.text);
-      break;
-    case S::reconnecting:
-      show_link(Glib::ustring::compose(labels::kLinkReconnecting, where), "#ef6c00");
-      conversation_.error(link.text);
-      break;
-    case S::reconnected:
-      show_link(Glib::ustring::compose(labels::kLinkReconnected, where), "#2e7d32");
-      conversation_.notice(link.text);
-      break;
-    case S::joining:
-      show_link(Glib::ustring::compose(labels::kLinkJoining, where), "#ef6c00");
-      conversation_.notice(link.text);
-      break;
-    case S::name_lost:
-      show_link(labels::kLinkNameLost, "#c62828");
-      conversation_.error(link.text);
-      break;
+  struct Look {
+    const char* label;  // %1: the broker's address
+    const char* colour;
+    bool bad;           // said in the conversation as an error
+  };
+  const auto look = [](S s) -> Look {
+    switch (s) {
+      case S::connected: return {labels::kLinkConnected, "#2e7d32", false};
+      case S::reconnecting: return {labels::kLinkReconnecting, "#ef6c00", true};
+      case S::reconnected: return {labels::kLinkReconnected, "#2e7d32", false};
+      case S::joining: return {labels::kLinkJoining, "#ef6c00", false};
+      case S::name_lost: return {labels::kLinkNameLost, "#c62828", true};
+    }
+    return {labels::kLinkConnected, "#2e7d32", false};
+  }(link.state);
+  show_link(Glib::ustring::compose(look.label, Glib::ustring(link.endpoint)), look.colour);
+  if (look.bad) {
+    conversation_.error(link.text);
+  } else {
+    conversation_.notice(link.text);
   }
   users_.set_live(link.state == S::connected || link.state == S::reconnected);
 }
