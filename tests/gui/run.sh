@@ -28,7 +28,7 @@ out=$build/gui
 rm -rf "$out"
 mkdir -p "$out"
 unset NO_AT_BRIDGE GTK_A11Y GTK_MODULES DBUS_SESSION_BUS_ADDRESS AT_SPI_BUS_ADDRESS
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1 PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the tree
 export XDG_CONFIG_HOME=$out/config XDG_RUNTIME_DIR=$out/runtime  # nothing of the user's desktop settings
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
