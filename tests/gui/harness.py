@@ -12,7 +12,7 @@ gi.require_version("Atspi", "2.0")
 from gi.repository import Atspi, GLib  # noqa: E402
 import pyatspi  # noqa: E402
 
-WAIT = 10.0  # anything that must happen; a passing run never waits this long
+WAIT = 20.0  # anything that must happen; a passing run never waits this long (a busy CI machine is slow)
 
 
 def wait_for(pred, timeout=WAIT):
