@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Debian packages charla-broker and charla from this checkout.
+# Builds the Debian packages charla-broker, charla and charla-gtk from this checkout.
 # Usage: tools/build-deb.sh [OUTDIR]      (default: build-deb/ in the repository)
 #
 # Builds with debhelper (debian/, dpkg-buildpackage -b) in a temporary copy of what git
 # lists (committed or not, ignored files left out), so nothing is written beside the
-# repository, and leaves charla-broker_*.deb and charla_*.deb (with their -dbgsym
+# repository, and leaves charla-broker_*.deb, charla_*.deb and charla-gtk_*.deb (with their -dbgsym
 # packages, .buildinfo and .changes) in OUTDIR, replacing the ones there. If OUTDIR holds
-# the packages of this very source already, builds nothing. Prints the paths of the two
+# the packages of this very source already, builds nothing. Prints the paths of the three
 # packages. Installs the build packages debian/control names if some are missing (as
 # root; otherwise says how).
 set -euo pipefail
@@ -41,13 +41,16 @@ trap 'rm -rf "$work"' EXIT
 # whether OUTDIR's packages were built from it. What the packages do not use (the
 # deployment, its test, the documentation) is left out.
 git -C "$repo" -c core.quotepath=off ls-files -z --cached --others --exclude-standard |
-  grep -zvE '^((ansible|tests/deploy|\.ci|docs)/|README\.md$)' |
+  grep -zvE '^((ansible|tests/deploy|tests/gui|\.ci|docs)/|README\.md$)' |
   tar -C "$repo" --create --file="$work/source.tar" --null --files-from=- --ignore-failed-read \
     --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX 2>/dev/null
 source_sum=$(sha256sum "$work/source.tar" | cut -d' ' -f1)
 stamp=$out/.charla-source.sha256
 
-built() { compgen -G "$out/charla-broker_${version}_*.deb" >/dev/null && compgen -G "$out/charla_${version}_*.deb" >/dev/null; }
+built() {
+  compgen -G "$out/charla-broker_${version}_*.deb" >/dev/null && compgen -G "$out/charla_${version}_*.deb" >/dev/null &&
+    compgen -G "$out/charla-gtk_${version}_*.deb" >/dev/null
+}
 if [[ -f $stamp && $(cat "$stamp") == "$source_sum" ]] && built; then
   echo "build-deb: $out already holds the packages of this source" >&2
 else
@@ -57,8 +60,8 @@ else
   echo "build-deb: building charla $version in $src" >&2
   (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >&2
   mkdir -p "$out"
-  rm -f "$stamp" "$out"/charla{,-broker}{,-dbgsym}_*.deb "$out"/charla_*.{buildinfo,changes}
+  rm -f "$stamp" "$out"/charla{,-broker,-gtk}{,-dbgsym}_*.deb "$out"/charla_*.{buildinfo,changes}
   cp "$work"/*.deb "$work"/*.buildinfo "$work"/*.changes "$out/"
   echo "$source_sum" >"$stamp"
 fi
-ls "$out"/charla-broker_"$version"_*.deb "$out"/charla_"$version"_*.deb
+ls "$out"/charla-broker_"$version"_*.deb "$out"/charla_"$version"_*.deb "$out"/charla-gtk_"$version"_*.deb

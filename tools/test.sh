@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the suite as built for
-# use (with the bench's smoke run), the Ansible deployment against moto and a
-# systemd container, the suite again under ThreadSanitizer and under
-# AddressSanitizer+UBSan, then each libFuzzer target for a bounded time
-# (FUZZ_SECONDS, default 60).
-# Usage: tools/test.sh [plain|deploy|tsan|asan|fuzz ...]   (default: all of them)
+# use (with the bench's smoke run), the GTK client driven on a virtual display
+# (tests/gui), the Ansible deployment against moto and a systemd container, the
+# suite again under ThreadSanitizer and under AddressSanitizer+UBSan, then each
+# libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
+# Usage: tools/test.sh [plain|gui|deploy|tsan|asan|fuzz ...]   (default: all of them)
+#
+# charla-gtk is built in every stage that builds everything (so it compiles with
+# -Werror and under the sanitizers), but run only by the gui stage, from the plain
+# build: GTK and GLib are not instrumented, so a sanitized window would report
+# their code, not ours; the core it draws is in the suite the sanitizers run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh test
 
 jobs=$(nproc)
 passed=0 failed=0
-count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed, M failed" from the deploy test)
+count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed, M failed" from the deploy and gui tests)
   local line
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1 || true)
   if [ -n "$line" ]; then
@@ -26,7 +31,7 @@ count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed
   return 0
 }
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(plain deploy tsan asan fuzz)
+[ ${#stages[@]} -eq 0 ] && stages=(plain gui deploy tsan asan fuzz)
 
 run_suite() {  # name, build dir, cmake args...
   local name=$1 dir=$2
@@ -42,6 +47,19 @@ run_suite() {  # name, build dir, cmake args...
   count "$log"
   rm -f "$log"
   return "$rc"
+}
+
+plain_build() { run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON; }
+
+run_script() {  # heading, command...: a test script whose last line is "N passed, M failed"; a failure ends the run
+  echo "== $1" >&2
+  shift
+  local log rc=0
+  log=$(mktemp)
+  "$@" 2>&1 | tee "$log" || rc=$?
+  count "$log"
+  rm -f "$log"
+  [ "$rc" -eq 0 ] || { echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed" >&2; exit "$rc"; }
 }
 
 run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, leak or report fails
@@ -65,25 +83,22 @@ run_fuzz() {  # each target from the seed corpus, on a scratch copy; any crash, 
 
 for stage in "${stages[@]}"; do
   case $stage in
-    plain) run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON ;;
+    plain) plain_build ;;
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1 suppressions=$PWD/tools/tsan.supp" \
         run_suite tsan build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE=thread ;;
     asan)
       ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1" \
         run_suite asan build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCHARLA_SANITIZE=address;undefined" ;;
+    gui)
+      [ -x build/gtk/charla-gtk ] || plain_build  # its binaries, charla-gtk among them
+      run_script "gui: two charla-gtk windows and a console client, driven through AT-SPI under Xvfb" \
+        tests/gui/run.sh build ;;
     deploy)
-      # Needs the plain build's clients: build them if the plain stage was not run first.
-      [ -x build/client/charla ] || run_suite plain build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHARLA_SANITIZE= -DCHARLA_BUILD_BENCH=ON
-      echo "== deploy: the Debian packages, and ansible (moto + systemd containers)" >&2
-      log=$(mktemp)
-      rc=0
-      tests/deploy/run.sh build 2>&1 | tee "$log" || rc=$?
-      count "$log"
-      rm -f "$log"
-      [ "$rc" -eq 0 ] || { echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed" >&2; exit "$rc"; } ;;
+      [ -x build/client/charla ] || plain_build  # its clients
+      run_script "deploy: the Debian packages, and ansible (moto + systemd containers)" tests/deploy/run.sh build ;;
     fuzz) run_fuzz ;;
-    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
+    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, gui, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "== all stages passed: ${stages[*]}" >&2

@@ -1,5 +1,7 @@
 #include <charla/client/commands.hpp>
 
+#include <charla/msg/names.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -76,6 +78,30 @@ Command parse_command(std::string_view raw) {
   if (name == "/ayuda" || name == "/help" || name == "/?") return cmd::Help{};
   if (name == "/salir" || name == "/quit" || name == "/exit") return cmd::Quit{};
   return cmd::Invalid{"comando desconocido '" + std::string(word) + "'; escribe /ayuda para ver los comandos"};
+}
+
+std::vector<std::string> complete_word(std::string_view word, bool first, const std::vector<std::string>& online) {
+  std::vector<std::string> out;
+  const auto starts = [&](std::string_view cand) { return cand.substr(0, word.size()) == word; };
+  if (first && !word.empty() && word.front() == '/') {
+    for (const auto& h : command_table()) {
+      if (starts(h.spanish)) out.emplace_back(h.spanish);
+      if (h.english != h.spanish && starts(h.english)) out.emplace_back(h.english);
+    }
+    return out;
+  }
+  const bool at = !word.empty() && word.front() == '@';
+  const auto folded = msg::fold_name(std::string(word));
+  for (const auto& name : online) {
+    const auto cand = (at ? "@" : "") + name;
+    if (msg::fold_name(cand).rfind(folded, 0) == 0) out.push_back(cand);
+  }
+  if (!at && !first) {
+    for (const char* s : {"ACTIVO", "OCUPADO", "INACTIVO"}) {
+      if (starts(s)) out.emplace_back(s);
+    }
+  }
+  return out;
 }
 
 }  // namespace charla::client

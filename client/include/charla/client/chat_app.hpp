@@ -1,19 +1,17 @@
-// The console client's behaviour: what the user's lines do, and how each
-// event from the broker is shown.
+// The console frontend of the chat core (chat_core.hpp): readline on a
+// terminal or lines from a pipe, and every event printed as one line, with a
+// timestamp, marks and (on a terminal) colours.
 #pragma once
 
-#include <charla/client/commands.hpp>
+#include <charla/client/chat_core.hpp>
 #include <charla/client/connection.hpp>
-#include <charla/client/roster.hpp>
 #include <charla/client/terminal.hpp>
 
-#include <optional>
-#include <set>
 #include <string>
 
 namespace charla::client {
 
-class ChatApp : public RosterView {
+class ChatApp : private ChatView {
  public:
   ChatApp(Connection& conn, Console& console);
 
@@ -21,41 +19,24 @@ class ChatApp : public RosterView {
   int run(int signal_fd);
 
  private:
-  void on_line(const std::string& line);
-  void on_event(Event& e);
-  void on_message(msg::Decoded& d);
-  void roster_changed(const msg::Presence& p) override;
-  void show_users(const msg::Users& u);
-  void show_private_sent(const msg::Whisper& w);
-  void send_numbered(msg::Message m);
-  void request(const msg::Message& m, std::uint64_t id);
-  void rename(const std::string& name);
+  // ChatView: how the console shows what the core says.
+  void message(std::uint64_t ts_ms, const std::string& from, const std::string& text, bool mine) override;
+  void private_message(std::uint64_t ts_ms, const std::string& peer, const std::string& text, bool outgoing) override;
+  void notice(const std::string& text) override;
+  void error(const std::string& text) override;
+  void help(const std::vector<std::string>& lines) override;
+  void link_state(const Link& link) override;
+  void own_status(msg::Status status, bool by_idleness) override;
+  bool name_taken(const std::string& name) override;
+
   void read_pipe();
-  void finish();  // end of input or /salir: leave once what was sent has come back
-  bool finished() const;
-  void quit();    // leave now
-  void system(const std::string& text);
-  void error(const std::string& text);
+  std::string stamp(std::uint64_t ts_ms) const;
   std::string prompt() const;
-  std::string who(const std::string& name) const;
-  std::vector<std::string> complete(std::string_view word, bool first) const;
 
   Connection& conn_;
   Console& console_;
-  std::string me_;
-  msg::Status my_status_ = msg::Status::activo;
-  Roster roster_;
+  ChatCore core_;
   std::string stdin_buf_;
-  // What the user sent that has not come back yet: own broadcasts (by number),
-  // replies to requests, a status change.
-  std::set<std::uint64_t> echoes_;
-  unsigned replies_ = 0;
-  std::optional<msg::Status> status_wanted_;
-  bool told_offline_ = false;  // "will be sent when back" said once per outage
-  bool name_lost_ = false;     // our name is someone else's: waiting for /nombre
-  bool finishing_ = false, quitting_ = false, done_ = false;
-  int exit_code_ = 0;
-  Clock::time_point deadline_{};
 };
 
 }  // namespace charla::client

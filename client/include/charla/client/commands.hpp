@@ -4,9 +4,11 @@
 
 #include <charla/msg/protocol.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace charla::client {
 
@@ -39,5 +41,10 @@ struct CommandHelp {
   std::string_view what;
 };
 const std::vector<CommandHelp>& command_table();
+
+// Tab completion of `word`: command names when it is the first word and starts
+// with '/', else the names of `online` that it begins (case-insensitively;
+// "@an" gives "@ana"), and status words after the first word.
+std::vector<std::string> complete_word(std::string_view word, bool first_word, const std::vector<std::string>& online);
 
 }  // namespace charla::client
