@@ -22,28 +22,6 @@ namespace {
 
 constexpr milliseconds kWait{8000};
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/charla-keys-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
-
-std::string keygen(const fs::path& secret) {
-  Process p({kKeygenBin, "--secret", secret.string()});
-  REQUIRE(p.wait_exit(kWait) == 0);
-  return p.out().substr(0, 40);
-}
-
-std::unique_ptr<Process> run_client(const std::string& name, const BrokerProcess& b, const fs::path& home,
-                                    std::vector<std::string> extra) {
-  std::vector<std::string> argv{kClientBin, name, "127.0.0.1", b.port_str(), "--timeout", "3"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return std::make_unique<Process>(argv, std::vector<std::string>{"XDG_CONFIG_HOME=" + home.string()});
-}
-
 }  // namespace
 
 TEST_CASE("charla-keygen writes a secret readable only by its owner and refuses to overwrite it", "[e2e][security]") {
