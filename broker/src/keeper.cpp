@@ -60,17 +60,24 @@ void Keeper::run() {
     }
     zmq::pollitem_t item{pull_.handle(), 0, ZMQ_POLLIN, 0};
     retry_interrupted([&] { return zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(next_prune - now)); });
-    // Everything waiting is one batch, one transaction.
+    // Everything waiting is one batch, one transaction; the questions in it are
+    // answered after it is written, so that an answer sees every broadcast published
+    // before the question was asked, whichever worker handled it.
+    std::vector<std::unique_ptr<Job>> questions;
     while (retry_interrupted([&] { return pull_.recv(m, zmq::recv_flags::dontwait); })) {
       Job* raw = nullptr;
       std::memcpy(&raw, m.data(), sizeof raw);
       std::unique_ptr<Job> job(raw);
-      try {
-        handle(*job);
-      } catch (const std::exception& e) {  // the disk is full, the file vanished: say so, and go on
-        spdlog::error("no se pudo guardar: {}", e.what());
+      if (std::holds_alternative<job::History>(*job) || std::holds_alternative<job::Search>(*job) ||
+          std::holds_alternative<job::Deliver>(*job)) {
+        questions.push_back(std::move(job));
+        continue;
       }
+      guarded([&] { handle(*job); });
     }
+    guarded([&] { store_.commit(); });
+    after_commit();
+    for (auto& q : questions) guarded([&] { handle(*q); });
     try {
       store_.commit();
       after_commit();
@@ -86,6 +93,16 @@ void Keeper::run() {
 }
 
 void Keeper::reply(const std::string& rid, const msg::Message& m, std::uint64_t id) { out_.reply(rid, m, id); }
+
+// The disk is full, the file vanished: say so, and go on.
+template <class F>
+void Keeper::guarded(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    spdlog::error("no se pudo guardar: {}", e.what());
+  }
+}
 
 void Keeper::after_commit() {
   for (auto& p : after_) reply(p.rid, p.msg);

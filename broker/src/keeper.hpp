@@ -56,6 +56,8 @@ class Keeper {
 
  private:
   void handle(Job& job);
+  template <class F>
+  void guarded(F&& f);
   void after_commit();  // sends what waited for the batch to be written
   void prune(std::uint64_t now_ms);
   void reply(const std::string& rid, const msg::Message& m, std::uint64_t id = 0);
