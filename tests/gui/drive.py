@@ -62,7 +62,7 @@ def main():
         if os.path.exists(port_file):
             os.remove(port_file)
         b = start([broker_bin, "--bind", "127.0.0.1", "--heartbeat-ms", "250", "--expiry-ms", "1500",
-                   "--port-file", port_file] + extra, "broker")
+                   "--db", ":memory:", "--port-file", port_file] + extra, "broker")
         if not wait_for(lambda: os.path.exists(port_file) and open(port_file).read().strip()):
             raise RuntimeError("the broker did not start: " + b.out)
         return b, open(port_file).read().split()
