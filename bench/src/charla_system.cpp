@@ -253,6 +253,8 @@ CharlaSystem::CharlaSystem(const CharlaOptions& o, const ClientConfig& clients)
   // F has one client broadcast as fast as the broker takes it, and D one client whisper
   // thousands of times a second: the default per-connection limit (50/s) would drop them.
   if (!given("--rate")) argv.insert(argv.end(), {"--rate", "0"});
+  // Without --db a broker keeps its history in the user's own file (~/.local/state/charla/).
+  if (!given("--db")) argv.insert(argv.end(), {"--db", ":memory:"});
   argv.insert(argv.end(), o.broker_args.begin(), o.broker_args.end());
   ::unlink(port_file.c_str());
   broker_ = std::make_unique<Child>(argv, o.work_dir + "/charla-broker.log");

@@ -4,6 +4,8 @@
 // unnumbered, and "charla-acked", whose clients number them and read the acks,
 // as the charla client does (docs/protocol.md 2.6). Both confirm the private
 // messages they receive with got, which the protocol asks of every client.
+// The broker the bench starts keeps nothing (--db :memory:) unless --broker-arg
+// says otherwise: a run must not write into the user's own history file.
 #pragma once
 
 #include "charla_session.hpp"
