@@ -101,15 +101,16 @@ std::string within(const std::string& what, double variant, double plain, bool h
          "): " + (ok ? "met" : "MISSED");
 }
 
-// Fp against charla for every N: deliveries/s with every message delivered, p50 if asked, and p99.
-void paced_targets(const std::vector<Row>& rows, const std::string& variant, bool with_p50, std::vector<std::string>& out) {
+// Fp against charla for every N: deliveries/s with every message delivered (`every`
+// says what "delivered" takes), p50 if asked, and p99.
+void paced_targets(const std::vector<Row>& rows, const std::string& variant, const std::string& every, bool with_p50,
+                   std::vector<std::string>& out) {
   for (const auto& c : rows) {
     if (c.system != "charla" || c.failed || c.wl != "Fp") continue;
     const Row* a = find(rows, variant, "Fp", c.n);
     if (!a) continue;
     const auto at = "Fp N=" + std::to_string(c.n) + ": " + variant + "/charla ";
     const bool all = a->drops == 0 && a->recv == a->m * a->n && a->note.empty();
-    const std::string every = variant == "charla-acked" ? "every message delivered and acknowledged" : "every message delivered";
     out.push_back(within(at + "deliveries/s", a->rate, c.rate, true, all, ", " + every + (all ? "" : ": not so")));
     if (with_p50) out.push_back(within(at + "p50", a->lat.p50_us, c.lat.p50_us, false));
     out.push_back(within(at + "p99", a->lat.p99_us, c.lat.p99_us, false));
@@ -140,7 +141,7 @@ void acked_targets(const std::vector<Row>& rows, std::vector<std::string>& out) 
     out.push_back(within("D: charla-acked/charla round trips/s", ad->rate, cd->rate, true));
     out.push_back(within("D: charla-acked/charla p99", ad->lat.p99_us, cd->lat.p99_us, false));
   }
-  paced_targets(rows, "charla-acked", true, out);
+  paced_targets(rows, "charla-acked", "every message delivered and acknowledged", true, out);
   full_rate_information(rows, "charla-acked", false, out);
 }
 
@@ -151,7 +152,7 @@ void acked_targets(const std::vector<Row>& rows, std::vector<std::string>& out) 
 // in the rate if the store cannot keep up with it. F, where the publisher floods
 // the broker and latency is time in queues, is information.
 void history_targets(const std::vector<Row>& rows, std::vector<std::string>& out) {
-  paced_targets(rows, "charla-history", false, out);
+  paced_targets(rows, "charla-history", "every message delivered", false, out);
   full_rate_information(rows, "charla-history", true, out);
 }
 
