@@ -207,46 +207,19 @@ class Reader {
   }
 
   std::vector<Kept> kept_list(std::string_view key) {
-    const auto* o = require(key, msgpack::type::ARRAY, "una lista");
-    std::vector<Kept> out;
-    if (o == nullptr) return out;
-    out.reserve(o->via.array.size);
-    for (std::uint32_t i = 0; i < o->via.array.size && !error_; ++i) {
-      const auto& item = o->via.array.ptr[i];
-      if (item.type != msgpack::type::MAP) {
-        bad(key, "con un elemento que no es un mapa");
-        break;
-      }
-      Reader r(item);
-      Kept k{r.u64("hid"), r.str("from"), r.str("text"), r.u64("ts")};
-      if (r.error_) error_ = std::move(r.error_);
-      out.push_back(std::move(k));
-    }
-    return out;
+    return map_list<Kept>(key, [](Reader& r) { return Kept{r.u64("hid"), r.str("from"), r.str("text"), r.u64("ts")}; });
   }
 
   std::vector<UserEntry> user_list(std::string_view key) {
-    const auto* o = require(key, msgpack::type::ARRAY, "una lista");
-    std::vector<UserEntry> out;
-    if (o == nullptr) return out;
-    out.reserve(o->via.array.size);
-    for (std::uint32_t i = 0; i < o->via.array.size && !error_; ++i) {
-      const auto& item = o->via.array.ptr[i];
-      if (item.type != msgpack::type::MAP) {
-        bad(key, "con un elemento que no es un mapa");
-        break;
-      }
-      Reader r(item);
+    return map_list<UserEntry>(key, [](Reader& r) {
       UserEntry u;
       u.name = r.str("name");
       u.status = r.enumerated<Status>("status", status_from_wire);
       u.ip = r.str("ip");
       u.since = r.u64("since");
       u.idle_s = r.u64("idle_s");
-      if (r.error_) error_ = std::move(r.error_);
-      out.push_back(std::move(u));
-    }
-    return out;
+      return u;
+    });
   }
 
   std::optional<DecodeError>& error() noexcept { return error_; }
@@ -255,6 +228,27 @@ class Reader {
   }
 
  private:
+  // A list of maps, each read by `read` with a Reader of its own; the first error stops it.
+  template <class T, class Read>
+  std::vector<T> map_list(std::string_view key, Read&& read) {
+    const auto* o = require(key, msgpack::type::ARRAY, "una lista");
+    std::vector<T> out;
+    if (o == nullptr) return out;
+    out.reserve(o->via.array.size);
+    for (std::uint32_t i = 0; i < o->via.array.size && !error_; ++i) {
+      const auto& item = o->via.array.ptr[i];
+      if (item.type != msgpack::type::MAP) {
+        bad(key, "con un elemento que no es un mapa");
+        break;
+      }
+      Reader r(item);
+      T t = read(r);
+      if (r.error_) error_ = std::move(r.error_);
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
   const msgpack::object* require(std::string_view key, msgpack::type::object_type type, const char* what) {
     const auto* o = find(key);
     if (o == nullptr) {
