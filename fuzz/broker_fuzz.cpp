@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const char who = static_cast<char>('A' + data[i] % 4);
     const std::size_t len = std::min<std::size_t>(data[i + 1], size - i - 2);
     zmq::message_t rid(&who, 1), ip("127.0.0.1", 9), body(data + i + 2, len);
-    h.worker->handle(rid, ip, len % 61 == 60 ? nullptr : &body, now);  // now and then a message of several frames
+    h.worker->handle(rid, ip, "", len % 61 == 60 ? nullptr : &body, now);  // now and then a message of several frames
     i += 2 + len;
     now += std::chrono::milliseconds(data[i - 1 - len] % 7 == 0 ? 1500 : 1);  // sometimes let time pass
   }

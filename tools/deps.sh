@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libutfcpp-dev
-  libcli11-dev libspdlog-dev libreadline-dev nlohmann-json3-dev)
+  libcli11-dev libspdlog-dev libreadline-dev nlohmann-json3-dev
+  libsqlitecpp-dev libsqlite3-dev)  # the broker's memory
 test_pkgs=(catch2 tmux clang libclang-rt-14-dev
   libnats-dev libmosquitto-dev nats-server mosquitto gnuplot-nox)  # charla-bench and its peers
 

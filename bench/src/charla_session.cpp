@@ -1,5 +1,7 @@
 #include "charla_session.hpp"
 
+#include "charla_delivery.hpp"
+
 #include <charla/msg/codec.hpp>
 
 #include <algorithm>
@@ -116,7 +118,7 @@ BrokerInfo join(zmq::context_t& ctx, const Endpoint& at, std::span<Member> membe
     if (m.name.empty()) {
       send(m, msg::encode(msg::Watch{}));
     } else {
-      send(m, msg::encode(msg::Hello{m.name}));
+      send(m, msg::encode(msg::Hello{m.name, "", m.origin}));
     }
   }
   await_welcomes(members, info, deadline);
@@ -129,13 +131,9 @@ BrokerInfo join(zmq::context_t& ctx, const Endpoint& at, std::span<Member> membe
 }
 
 void keepalive(std::span<Member> members, std::chrono::milliseconds every, Clock::time_point now) {
-  zmq::message_t frame;
   for (auto& m : members) {
     if (!m.dealer) continue;
-    while (m.dealer->recv(frame, zmq::recv_flags::dontwait)) {
-      auto d = msg::decode(frame.data(), frame.size());
-      if (d && std::holds_alternative<msg::Error>(d.value().msg)) ++m.errors;
-    }
+    take_waiting(m, now);
     if (!m.name.empty() && now - m.last_send >= every) send(m, msg::encode(msg::Ping{}));
   }
 }
@@ -143,6 +141,7 @@ void keepalive(std::span<Member> members, std::chrono::milliseconds every, Clock
 void leave(std::span<Member> members) {
   for (auto& m : members) {
     if (m.dealer && m.welcomed && !m.name.empty()) {
+      confirm_due(m, Clock::now(), true);
       (void)m.dealer->send(msg::encode(msg::Bye{}), zmq::send_flags::dontwait);
     }
     m.sub.reset();

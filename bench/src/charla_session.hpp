@@ -6,8 +6,11 @@
 #include "payload.hpp"
 #include "procs.hpp"
 
+#include <charla/client/delivery.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,7 +36,14 @@ struct Member {
   bool welcomed = false, live = false;
   std::int64_t hello_ns = 0, welcome_ns = 0;
   Clock::time_point last_send{};
-  std::uint64_t errors = 0;  // error replies seen after joining
+  std::uint64_t origin = 0;  // sent in hello when not 0: this client numbers its says and whispers
+  // The client library's bookkeeping of docs/protocol.md 2.6 (charla_delivery.hpp),
+  // for members that send says or whispers or receive private messages; null for the others.
+  std::unique_ptr<client::Delivery> delivery;
+  std::uint64_t errors = 0;   // error replies seen after joining
+  std::uint64_t refused = 0;  // of them, refusals of this member's numbered messages
+  std::string last_error;     // the code of the last one
+  std::uint64_t window_full = 0;  // numbered messages that had to wait for an ack first
 };
 
 // Joins every member: hello (or watch), welcome, SUB connected with `topics`
@@ -43,11 +53,12 @@ struct Member {
 BrokerInfo join(zmq::context_t& ctx, const Endpoint& at, std::span<Member> members,
                 const std::vector<std::string>& topics, bool keep_sys, Clock::time_point deadline);
 
-// Sends a ping from each member that has sent nothing for `every`, and takes
-// whatever its DEALER has received (pongs; errors are counted).
+// Takes whatever each member's DEALER has received (pongs, acks; errors are
+// counted; got sent when due), and sends a ping from each that has sent
+// nothing for `every`.
 void keepalive(std::span<Member> members, std::chrono::milliseconds every, Clock::time_point now);
 
-// Says bye for every joined member and closes its sockets.
+// Says bye for every joined member (after got, for what it received) and closes its sockets.
 void leave(std::span<Member> members);
 
 // Sends one encoded message on a member's DEALER (blocking as ZeroMQ pushes back).

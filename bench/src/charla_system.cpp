@@ -1,5 +1,6 @@
 #include "charla_system.hpp"
 
+#include "charla_delivery.hpp"
 #include "charla_wire.hpp"
 #include "zmq_ready.hpp"
 
@@ -19,16 +20,45 @@ namespace {
 
 constexpr int kMaxPerRound = 256;  // messages taken from one SUB before looking at the next
 
+// The publisher's says as msg::encode encodes them, without encoding each one:
+// a real client encodes each say; the bench encodes one per width of n (none,
+// then 1, 2, 3, 5 and 9 bytes as n grows) and writes each payload and n over
+// it, so that the publisher costs the shared CPUs as little as it can.
+class SayFrames {
+ public:
+  zmq::message_t frame(const Payload& p, std::uint64_t n) {
+    const int width = n == 0 ? 0 : n < 0x80 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9;
+    if (width != width_) {
+      say_ = msg::encode_to_string(msg::Say{std::string(view(p)), n});
+      text_at_ = say_.find(view(p));
+      width_ = width;
+    }
+    zmq::message_t frame(say_.data(), say_.size());
+    auto* bytes = frame.data<unsigned char>();
+    std::memcpy(bytes + text_at_, p.data(), p.size());
+    // n is the last field: its value is the last bytes, big-endian (a fixint is the value itself).
+    const int value_bytes = width == 1 ? 1 : width - 1;
+    for (int i = 0; i < value_bytes; ++i) bytes[frame.size() - 1 - static_cast<std::size_t>(i)] = static_cast<unsigned char>(n >> (8 * i));
+    return frame;
+  }
+
+ private:
+  std::string say_;
+  std::size_t text_at_ = 0;
+  int width_ = -1;
+};
+
 // The receiving side of a fan-out row: `threads` threads share the
 // subscribers; each drains every ready SUB before it polls again.
 class CharlaFanout final : public FanoutClients {
  public:
-  CharlaFanout(CharlaSystem& sys, int n, Tally& tally, Clock::time_point deadline) : tally_(tally) {
+  CharlaFanout(CharlaSystem& sys, int n, Tally& tally, Clock::time_point deadline) : tally_(tally), deadline_(deadline) {
     const auto prefix = sys.next_prefix();
     subs_.resize(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) subs_[static_cast<std::size_t>(i)].name = prefix + "s" + std::to_string(i);
     sender_.resize(1);
     sender_[0].name = prefix + "p";
+    sys.make_talker(sender_[0]);
     info_ = join(sys.context(), sys.endpoint(), subs_, {"chat"}, false, deadline);
     join(sys.context(), sys.endpoint(), sender_, {}, false, deadline);
     const int t = std::max(1, std::min(sys.clients().threads, n));
@@ -44,25 +74,31 @@ class CharlaFanout final : public FanoutClients {
     leave(sender_);
   }
 
-  // A real client encodes each say; the bench encodes one and writes each payload
-  // over its text, so that the publisher costs the shared CPUs as little as it can.
+  // In charla-acked the say is numbered and kept until acknowledged, as the
+  // client does, and the acks are read as they come.
   void publish(const Payload& p) override {
-    if (say_.empty()) {
-      say_ = msg::encode_to_string(msg::Say{std::string(view(p))});
-      text_at_ = say_.find(view(p));
+    auto& s = sender_[0];
+    std::uint64_t n = 0;
+    if (s.origin != 0) {
+      msg::Message say = msg::Say{std::string(view(p))};
+      number(s, say, deadline_);
+      n = std::get<msg::Say>(say).n;
     }
-    zmq::message_t frame(say_.data(), say_.size());
-    std::memcpy(frame.data<char>() + text_at_, p.data(), p.size());
-    send(sender_[0], std::move(frame));
+    send(s, says_.frame(p, n));
+    if (s.origin != 0) take_waiting(s, Clock::now());
     if (++sent_ % 4096 == 0) keepalive(sender_, info_.heartbeat, Clock::now());
   }
 
-  void flush(Clock::time_point) override { keepalive(sender_, info_.heartbeat, Clock::now()); }  // counts errors
+  void flush(Clock::time_point deadline) override {
+    await_acks(sender_, deadline);
+    keepalive(sender_, info_.heartbeat, Clock::now());  // counts errors
+  }
 
   std::string note() const override {
-    std::uint64_t errors = sender_[0].errors;
-    for (const auto& m : subs_) errors += m.errors;
-    return errors == 0 ? std::string() : std::to_string(errors) + " error replies";
+    DeliveryReport r;
+    r.add(sender_);
+    r.add(subs_);
+    return r.note();
   }
 
  private:
@@ -104,16 +140,18 @@ class CharlaFanout final : public FanoutClients {
   }
 
   Tally& tally_;
+  const Clock::time_point deadline_;
   BrokerInfo info_;
   std::vector<Member> subs_, sender_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::uint64_t sent_ = 0;
-  std::string say_;  // an encoded say whose text is a payload
-  std::size_t text_at_ = 0;
+  SayFrames says_;
 };
 
-// A whispers to B; B's thread whispers every private message back to its sender.
+// A whispers to B; B's thread whispers every private message back to its
+// sender. Both confirm what they receive with got, and in charla-acked number
+// their whispers and read the acks.
 class CharlaDirect final : public DirectClients {
  public:
   CharlaDirect(CharlaSystem& sys, Clock::time_point deadline) {
@@ -121,33 +159,55 @@ class CharlaDirect final : public DirectClients {
     pair_.resize(2);
     pair_[0].name = prefix + "a";
     pair_[1].name = prefix + "b";
+    for (auto& m : pair_) sys.make_talker(m);
     join(sys.context(), sys.endpoint(), pair_, {}, false, deadline);
     echo_ = std::thread([this] { echo(); });
   }
 
   ~CharlaDirect() override {
-    stop_ = true;
-    echo_.join();
+    stop_echo();
     leave(pair_);
   }
 
   bool round_trip(const Payload& p, Clock::time_point deadline) override {
     auto& a = pair_[0];
-    send(a, msg::encode(msg::Whisper{pair_[1].name, std::string(view(p))}));
+    whisper(a, pair_[1].name, view(p), deadline);
     zmq::message_t frame;
     for (;;) {
       zmq::pollitem_t item{a.dealer->handle(), 0, ZMQ_POLLIN, 0};
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return false;
       zmq::poll(&item, 1, std::min(left, std::chrono::milliseconds(100)));
-      while (a.dealer->recv(frame, zmq::recv_flags::dontwait)) {
+      bool back = false;
+      while (!back && a.dealer->recv(frame, zmq::recv_flags::dontwait)) {
         const auto w = read_wire(frame);
-        if (w.ok && w.type == "private" && same_index(w.text, view(p))) return true;
+        back = take(a, w) && same_index(w.text, view(p));
       }
+      confirm_due(a, Clock::now());
+      if (back) return true;
     }
   }
 
+  // After the last round: B stops echoing; both wait for their acks and confirm what they have.
+  void flush(Clock::time_point deadline) override {
+    stop_echo();
+    await_acks(pair_, deadline);
+    for (auto& m : pair_) confirm_due(m, Clock::now(), true);
+  }
+
+  std::string note() const override {
+    DeliveryReport r;
+    r.add(pair_);
+    return r.note();
+  }
+
  private:
+  static void whisper(Member& from, const std::string& to, std::string_view text, Clock::time_point deadline) {
+    msg::Message m = msg::Whisper{to, std::string(text)};
+    number(from, m, deadline);
+    send(from, msg::encode(m));
+  }
+
   void echo() {
     auto& b = pair_[1];
     zmq::message_t frame;
@@ -156,10 +216,17 @@ class CharlaDirect final : public DirectClients {
       zmq::poll(&item, 1, std::chrono::milliseconds(50));
       while (b.dealer->recv(frame, zmq::recv_flags::dontwait)) {
         const auto w = read_wire(frame);
-        if (w.ok && w.type == "private") send(b, msg::encode(msg::Whisper{std::string(w.from), std::string(w.text)}));
+        if (take(b, w)) whisper(b, std::string(w.from), w.text, Clock::now() + std::chrono::seconds(2));
       }
-      if (Clock::now() - b.last_send > std::chrono::milliseconds(500)) send(b, msg::encode(msg::Ping{}));
+      const auto now = Clock::now();
+      confirm_due(b, now);
+      if (now - b.last_send > std::chrono::milliseconds(500)) send(b, msg::encode(msg::Ping{}));
     }
+  }
+
+  void stop_echo() {
+    stop_ = true;
+    if (echo_.joinable()) echo_.join();
   }
 
   std::vector<Member> pair_;
@@ -170,7 +237,7 @@ class CharlaDirect final : public DirectClients {
 }  // namespace
 
 CharlaSystem::CharlaSystem(const CharlaOptions& o, const ClientConfig& clients)
-    : clients_(clients), ctx_(clients.io_threads), work_dir_(o.work_dir) {
+    : clients_(clients), ctx_(clients.io_threads), work_dir_(o.work_dir), numbered_(o.numbered) {
   ctx_.set(zmq::ctxopt::max_sockets, 65535);
   if (o.connect) {
     at_ = *o.connect;
@@ -200,7 +267,11 @@ CharlaSystem::~CharlaSystem() {
   if (broker_) broker_->stop();
 }
 
-std::string CharlaSystem::next_prefix() { return "b" + std::to_string(::getpid() % 1000) + "r" + std::to_string(++rows_) + "_"; }
+std::string CharlaSystem::next_prefix() {
+  return "b" + std::to_string(::getpid() % 1000) + (numbered_ ? "n" : "r") + std::to_string(++rows_) + "_";
+}
+
+void CharlaSystem::make_talker(Member& m) const { keep_deliveries(m, numbered_); }
 
 std::unique_ptr<FanoutClients> CharlaSystem::fanout(int subscribers, bool, Tally& tally, Clock::time_point deadline) {
   return std::make_unique<CharlaFanout>(*this, subscribers, tally, deadline);

@@ -1,5 +1,9 @@
 // charla under test: a charla-broker the bench starts on free loopback ports
-// (or one given with --connect), and its clients for every workload.
+// (or one given with --connect), and its clients for every workload. Two
+// systems share this code: "charla", whose clients send says and whispers
+// unnumbered, and "charla-acked", whose clients number them and read the acks,
+// as the charla client does (docs/protocol.md 2.6). Both confirm the private
+// messages they receive with got, which the protocol asks of every client.
 #pragma once
 
 #include "charla_session.hpp"
@@ -17,6 +21,7 @@ struct CharlaOptions {
   std::vector<std::string> broker_args;   // extra arguments, e.g. --workers 1
   std::optional<Endpoint> connect;        // use this broker instead of starting one
   std::string work_dir;                   // logs and the port file
+  bool numbered = false;                  // charla-acked: says and whispers numbered, acks read
 };
 
 class CharlaSystem final : public System {
@@ -24,7 +29,7 @@ class CharlaSystem final : public System {
   CharlaSystem(const CharlaOptions& o, const ClientConfig& clients);
   ~CharlaSystem() override;
 
-  std::string name() const override { return "charla"; }
+  std::string name() const override { return numbered_ ? "charla-acked" : "charla"; }
   pid_t server_pid() const override { return broker_ ? broker_->pid() : -1; }
   std::unique_ptr<FanoutClients> fanout(int subscribers, bool paced, Tally& tally, Clock::time_point deadline) override;
   std::unique_ptr<DirectClients> direct(Clock::time_point deadline) override;
@@ -34,8 +39,12 @@ class CharlaSystem final : public System {
   zmq::context_t& context() noexcept { return ctx_; }
   const ClientConfig& clients() const noexcept { return clients_; }
   const std::string& work_dir() const noexcept { return work_dir_; }
-  // A short prefix that makes this row's user names unique: "b<pid>r<row>_".
+  // A short prefix that makes this row's user names unique: "b<pid>r<row>_"
+  // ("b<pid>n<row>_" for charla-acked, which may share a broker given with --connect).
   std::string next_prefix();
+  // Makes a member a talker, a client that sends messages or receives private ones: the
+  // client library's delivery bookkeeping, numbering in charla-acked.
+  void make_talker(Member& m) const;
 
  private:
   ClientConfig clients_;
@@ -43,6 +52,7 @@ class CharlaSystem final : public System {
   std::unique_ptr<Child> broker_;
   Endpoint at_;
   std::string work_dir_;
+  bool numbered_ = false;
   int rows_ = 0;
 };
 

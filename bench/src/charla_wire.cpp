@@ -2,8 +2,23 @@
 
 #include <msgpack.hpp>
 
+#include <array>
+#include <utility>
+
 namespace charla::bench {
 namespace {
+
+// The top-level fields the bench reads, by key.
+template <class T, std::size_t N>
+using Fields = std::array<std::pair<std::string_view, T WireView::*>, N>;
+constexpr Fields<std::string_view, 6> kStrings{{{"t", &WireView::type},
+                                                {"text", &WireView::text},
+                                                {"from", &WireView::from},
+                                                {"user", &WireView::user},
+                                                {"event", &WireView::event},
+                                                {"code", &WireView::code}}};
+constexpr Fields<std::uint64_t, 4> kNumbers{
+    {{"seq", &WireView::seq}, {"n", &WireView::n}, {"dseq", &WireView::dseq}, {"origin", &WireView::origin}}};
 
 class Picker : public msgpack::null_visitor {
  public:
@@ -25,21 +40,13 @@ class Picker : public msgpack::null_visitor {
     const std::string_view s(v, n);
     if (in_key_) {
       key_ = s;
-    } else if (key_ == "t") {
-      out_.type = s;
-    } else if (key_ == "text") {
-      out_.text = s;
-    } else if (key_ == "from") {
-      out_.from = s;
-    } else if (key_ == "user") {
-      out_.user = s;
-    } else if (key_ == "event") {
-      out_.event = s;
+    } else {
+      pick(kStrings, s);
     }
     return true;
   }
   bool visit_positive_integer(std::uint64_t v) {
-    if (depth_ == 1 && !in_key_ && key_ == "seq") out_.seq = v;
+    if (depth_ == 1 && !in_key_) pick(kNumbers, v);
     return true;
   }
   void parse_error(std::size_t, std::size_t) { failed_ = true; }
@@ -48,6 +55,17 @@ class Picker : public msgpack::null_visitor {
   bool good() const noexcept { return top_map_ && !failed_; }
 
  private:
+  // The value of the field whose key was just read, if the bench reads it.
+  template <class Table, class T>
+  void pick(const Table& fields, T value) {
+    for (const auto& [key, field] : fields) {
+      if (key_ == key) {
+        out_.*field = value;
+        return;
+      }
+    }
+  }
+
   WireView& out_;
   int depth_ = 0;
   bool in_key_ = false;

@@ -1,7 +1,8 @@
-// Reading charla frames on the bench's hot paths (chat, private, presence)
-// without building a msg::Message: msgpack's own SAX parser (msgpack::parse
-// with a visitor) picks out the few top-level fields the bench needs, with no
-// allocation. Everything else (welcome, errors) goes through msg::decode.
+// Reading charla frames on the bench's hot paths (chat, private, presence, and
+// the ack, error and private of docs/protocol.md 2.6 on a DEALER) without
+// building a msg::Message: msgpack's own SAX parser (msgpack::parse with a
+// visitor) picks out the few top-level fields the bench needs, with no
+// allocation. Everything else (welcome) goes through msg::decode.
 #pragma once
 
 #include <cstddef>
@@ -14,8 +15,8 @@ namespace charla::bench {
 
 struct WireView {
   bool ok = false;  // one well-formed msgpack map
-  std::string_view type, text, from, user, event;
-  std::uint64_t seq = 0;
+  std::string_view type, text, from, user, event, code;
+  std::uint64_t seq = 0, n = 0, dseq = 0, origin = 0;
 };
 
 WireView read_wire(const void* data, std::size_t size) noexcept;

@@ -64,7 +64,7 @@ Sizes smoke_sizes() {
 struct Args {
   bool smoke = false;
   std::string connect;  // HOST:PORT of a running charla-broker
-  std::vector<std::string> systems{"charla", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"};
+  std::vector<std::string> systems{"charla", "charla-acked", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"};
   std::vector<std::string> workloads{"F", "Fp", "D", "C", "P"};
   std::string broker = CHARLA_BENCH_BROKER;
   std::vector<std::string> broker_args;
@@ -89,6 +89,24 @@ Endpoint parse_endpoint(const std::string& s) {
 
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
+// The systems in groups run side by side: charla and charla-acked together (the
+// acknowledged path's cost is their ratio), every other system on its own.
+std::vector<std::vector<std::string>> groups(const std::vector<std::string>& systems) {
+  std::vector<std::vector<std::string>> out;
+  std::size_t charla = SIZE_MAX;
+  for (const auto& s : systems) {
+    if (s != "charla" && s != "charla-acked") {
+      out.push_back({s});
+    } else if (charla == SIZE_MAX) {
+      charla = out.size();
+      out.push_back({s});
+    } else {
+      out[charla].push_back(s);
+    }
+  }
+  return out;
+}
+
 Row failed_row(const std::string& system, const std::string& wl, long n, const std::string& why) {
   Row r(system, wl, n);
   r.failed = true;
@@ -102,32 +120,46 @@ class Runner {
 
   std::vector<Row>& rows() { return rows_; }
 
-  void system(const std::string& name) {
-    std::unique_ptr<System> sys;
-    try {
-      sys = make(name);
-    } catch (const std::exception& e) {
-      for (const auto& wl : {"F", "Fp"}) {
-        if (has(a_.workloads, wl)) for (int n : s_.fanout_n) add(failed_row(name, wl, n, e.what()));
+  // Every row of a group of systems: F for each system in turn, Fp and D with the
+  // systems side by side taking turns (workloads.hpp), so that systems compared
+  // closely see the machine in the same state. A group of one is a system on its own.
+  void group(const std::vector<std::string>& names) {
+    std::vector<std::unique_ptr<System>> live;
+    for (const auto& name : names) {
+      try {
+        live.push_back(make(name));
+      } catch (const std::exception& e) {
+        for (const auto& wl : {"F", "Fp"}) {
+          if (has(a_.workloads, wl)) for (int n : s_.fanout_n) add(failed_row(name, wl, n, e.what()));
+        }
+        if (has(a_.workloads, "D")) add(failed_row(name, "D", 2, e.what()));
       }
-      if (has(a_.workloads, "D")) add(failed_row(name, "D", 2, e.what()));
-      return;
     }
-    if (has(a_.workloads, "F") && sys->has_fanout()) {
-      for (int n : s_.fanout_n) {
-        attempt(name, "F", n, [&] {
-          return run_fanout(*sys, {n, s_.fanout_deliveries / static_cast<std::uint64_t>(n), 0, s_.row_budget});
+    std::vector<System*> fanout, all;
+    for (auto& sys : live) {
+      all.push_back(sys.get());
+      if (sys->has_fanout()) fanout.push_back(sys.get());
+    }
+    // F as fast as each system goes: one system at a time, nothing else running beside it.
+    for (int n : s_.fanout_n) {
+      if (!has(a_.workloads, "F")) break;
+      for (auto* sys : fanout) {
+        side_by_side({sys}, "F", n, [&](std::span<System* const> one) {
+          return run_fanout(one, {n, s_.fanout_deliveries / static_cast<std::uint64_t>(n), 0, s_.row_budget});
         });
       }
     }
-    if (has(a_.workloads, "Fp") && sys->has_fanout()) {
-      for (int n : s_.fanout_n) {
-        const double per_s = s_.paced_deliveries_per_s / n;
-        const auto m = static_cast<std::uint64_t>(per_s * s_.paced_seconds);
-        attempt(name, "Fp", n, [&] { return run_fanout(*sys, {n, m, per_s, s_.row_budget}); });
-      }
+    for (int n : s_.fanout_n) {
+      if (!has(a_.workloads, "Fp") || fanout.empty()) break;
+      const double per_s = s_.paced_deliveries_per_s / n;
+      const auto m = static_cast<std::uint64_t>(per_s * s_.paced_seconds);
+      side_by_side(fanout, "Fp", n, [&](std::span<System* const> these) {
+        return run_fanout(these, {n, m, per_s, s_.row_budget, kPacedTurns});
+      });
     }
-    if (has(a_.workloads, "D")) attempt(name, "D", 2, [&] { return run_direct(*sys, s_.direct); });
+    if (has(a_.workloads, "D") && !all.empty()) {
+      side_by_side(all, "D", 2, [&](std::span<System* const> these) { return run_direct(these, s_.direct); });
+    }
   }
 
   void charla_only() {
@@ -135,13 +167,13 @@ class Runner {
     const int clients = a_.connect_clients > 0 ? a_.connect_clients : s_.connect_clients;
     if (has(a_.workloads, "C")) {
       attempt("charla", "C", clients, [&] {
-        CharlaSystem sys(charla_options(), a_.clients);
+        CharlaSystem sys(charla_options(false), a_.clients);
         return run_connect(sys, clients, s_.connect_budget);
       });
     }
     if (has(a_.workloads, "P")) {
       attempt("charla", "P", s_.presence_users, [&] {
-        CharlaSystem sys(charla_options(), a_.clients);
+        CharlaSystem sys(charla_options(false), a_.clients);
         return run_presence(sys, s_.presence_users, s_.presence_rate, s_.presence_seconds, s_.row_budget);
       });
     }
@@ -152,8 +184,9 @@ class Runner {
   }
 
  private:
-  CharlaOptions charla_options() const {
+  CharlaOptions charla_options(bool numbered) const {
     CharlaOptions o;
+    o.numbered = numbered;
     o.broker_path = a_.broker;
     o.broker_args = a_.broker_args;
     o.work_dir = work_;
@@ -162,7 +195,8 @@ class Runner {
   }
 
   std::unique_ptr<System> make(const std::string& name) {
-    if (name == "charla") return std::make_unique<CharlaSystem>(charla_options(), a_.clients);
+    if (name == "charla") return std::make_unique<CharlaSystem>(charla_options(false), a_.clients);
+    if (name == "charla-acked") return std::make_unique<CharlaSystem>(charla_options(true), a_.clients);
     if (name == "nats-server") return make_nats(a_.clients, work_);
     if (name == "mosquitto") return make_mqtt(a_.clients, work_);
     if (name == "zmq-relay") return make_zmqrelay(a_.clients);
@@ -174,6 +208,16 @@ class Runner {
       add(f());
     } catch (const std::exception& e) {
       add(failed_row(system, wl, n, e.what()));
+    }
+  }
+
+  // The rows of one workload for systems side by side; all failed if it throws.
+  void side_by_side(const std::vector<System*>& systems, const std::string& wl, long n,
+            const std::function<std::vector<Row>(std::span<System* const>)>& f) {
+    try {
+      for (auto& r : f(systems)) add(std::move(r));
+    } catch (const std::exception& e) {
+      for (auto* sys : systems) add(failed_row(sys->name(), wl, n, e.what()));
     }
   }
 
@@ -240,7 +284,7 @@ void define_options(CLI::App& app, Args& a, HoldSpec& hold, std::string& hold_at
   app.add_flag("--smoke", a.smoke, "Tiny sizes, a few seconds (for CI); results go to a temporary directory");
   app.add_option("--connect", a.connect, "Measure this running charla-broker (HOST:PORT of its ROUTER) instead of starting one");
   app.add_option("--systems", a.systems, "Systems to run")->delimiter(',')->capture_default_str()
-      ->check(CLI::IsMember({"charla", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"}));
+      ->check(CLI::IsMember({"charla", "charla-acked", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"}));
   app.add_option("--workloads", a.workloads, "Workloads to run")->delimiter(',')->capture_default_str()
       ->check(CLI::IsMember({"F", "Fp", "D", "C", "P"}));
   app.add_option("--broker", a.broker, "The charla-broker binary")->capture_default_str();
@@ -288,13 +332,14 @@ int bench(Args& a, const std::string& command_line) {
             << "; logs in " << work << '\n';
   const auto started = Clock::now();
   Runner run(a, sizes, work);
-  for (const auto& s : a.systems) run.system(s);
+  for (const auto& g : groups(a.systems)) run.group(g);
   run.charla_only();
   info.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   info.load += " and " + load_average();
 
   print_table(std::cout, run.rows());
   print_ratios(std::cout, run.rows());
+  print_acked(std::cout, run.rows());
   print_targets(std::cout, run.rows());
   write_csv(a.out_dir + "/latest.csv", run.rows());
   const bool plotted = write_plot(a.out_dir + "/latest.png", run.rows(), work);

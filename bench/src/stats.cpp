@@ -18,7 +18,8 @@ Latency summarize(std::vector<std::int64_t>& ns) {
   return l;
 }
 
-Tally::Tally(int subscribers, std::uint64_t messages) : subs_(static_cast<std::size_t>(subscribers)), messages_(messages) {
+Tally::Tally(int subscribers, std::uint64_t messages)
+    : subs_(static_cast<std::size_t>(subscribers)), messages_(messages), expected_(messages) {
   for (auto& s : subs_) s.latency_ns.reserve(messages);
 }
 
@@ -38,16 +39,28 @@ void Tally::on_payload(int sub, std::string_view payload, std::int64_t now) noex
   ++s.received;
   s.last_ns = now;
   if (s.latency_ns.size() < s.latency_ns.capacity()) s.latency_ns.push_back(now - st->sent_ns);
-  if (st->index + 1 == messages_) {
+  if (const auto expected = expected_.load(std::memory_order_acquire); s.next >= expected && s.reached < expected) {
+    s.reached = expected;
     std::lock_guard lock(mu_);
     ++done_;
-    if (done_ == static_cast<int>(subs_.size())) cv_.notify_all();
+    if (done_ == static_cast<int>(subs_.size())) {
+      done_ns_ = now;
+      cv_.notify_all();
+    }
   }
 }
 
-bool Tally::wait_all(std::chrono::steady_clock::time_point deadline) {
+void Tally::expect(std::uint64_t count) {
+  std::lock_guard lock(mu_);
+  done_ = 0;
+  expected_.store(std::min(count, messages_), std::memory_order_release);
+}
+
+bool Tally::wait_expected(std::chrono::steady_clock::time_point deadline, std::int64_t& reached_ns) {
   std::unique_lock lock(mu_);
-  return cv_.wait_until(lock, deadline, [&] { return done_ == static_cast<int>(subs_.size()); });
+  const bool all = cv_.wait_until(lock, deadline, [&] { return done_ == static_cast<int>(subs_.size()); });
+  reached_ns = all ? done_ns_ : 0;
+  return all;
 }
 
 Tally::Outcome Tally::finish(std::uint64_t sent) {

@@ -3,6 +3,7 @@
 
 #include "payload.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -29,8 +30,11 @@ class Tally {
   void on_payload(int sub, std::string_view payload, std::int64_t now) noexcept;
   void on_garbage(int sub) noexcept { ++subs_[static_cast<std::size_t>(sub)].bad; }
 
-  // Waits until every subscriber has the last message, or the deadline.
-  bool wait_all(std::chrono::steady_clock::time_point deadline);
+  // From now on, waits for the first `count` messages (0, 1, …, count - 1): before they are sent.
+  void expect(std::uint64_t count);
+  // Waits until every subscriber has the last message expected, or the deadline;
+  // then `reached_ns` is when the last subscriber got it.
+  bool wait_expected(std::chrono::steady_clock::time_point deadline, std::int64_t& reached_ns);
 
   struct Outcome {
     std::uint64_t received = 0;  // unique deliveries
@@ -47,14 +51,17 @@ class Tally {
  private:
   struct alignas(64) Sub {
     std::uint64_t next = 0, received = 0, gaps = 0, disorder = 0, bad = 0;
+    std::uint64_t reached = 0;  // the last `expected_` this subscriber has got to
     std::int64_t last_ns = 0;
     std::vector<std::int64_t> latency_ns;
   };
   std::vector<Sub> subs_;
   const std::uint64_t messages_;
+  std::atomic<std::uint64_t> expected_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int done_ = 0;
+  int done_ = 0;  // subscribers that have got to expected_
+  std::int64_t done_ns_ = 0;
 };
 
 }  // namespace charla::bench

@@ -31,6 +31,10 @@ class DirectClients {
   virtual ~DirectClients() = default;
   // A sends p to B and waits for it back; false if it is not back by the deadline.
   virtual bool round_trip(const Payload& p, Clock::time_point deadline) = 0;
+  // After the last round trip: takes what the clients are still owed (acknowledgements).
+  virtual void flush(Clock::time_point deadline) { (void)deadline; }
+  // Anything worth a note in the report (errors seen by the clients).
+  virtual std::string note() const { return {}; }
 };
 
 struct ClientConfig {

@@ -1,7 +1,9 @@
 #include <charla/broker/broker.hpp>
 
 #include "io_loop.hpp"
+#include "keeper.hpp"
 #include "shared.hpp"
+#include "store.hpp"
 #include "worker.hpp"
 #include "zap.hpp"
 
@@ -12,6 +14,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -31,6 +35,20 @@ std::uint16_t bind_port(zmq::socket_t& s, const std::string& host, std::uint16_t
   return static_cast<std::uint16_t>(std::stoi(last.substr(last.rfind(':') + 1)));
 }
 
+// The database's file, its folder made if missing (only for the owner).
+std::string db_path(const std::string& configured) {
+  const auto path = configured.empty() ? default_db_path() : configured;
+  if (path == ":memory:") return path;
+  const auto dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw std::runtime_error("no se puede crear la carpeta " + dir.string() + " para la base de datos: " + ec.message());
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  return path;
+}
+
 std::uint64_t random_instance() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;  // never 0
@@ -38,13 +56,21 @@ std::uint64_t random_instance() {
 
 }  // namespace
 
+std::string default_db_path() {
+  const char* state = std::getenv("XDG_STATE_HOME");
+  if (state != nullptr && *state != '\0') return std::string(state) + "/charla/charla.db";
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : ".") + "/.local/state/charla/charla.db";
+}
+
 struct Broker::Impl {
   explicit Impl(Config c) : ctx(c.io_threads), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
     if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    c.db = db_path(c.db);
+    store = std::make_unique<Store>(c.db);  // a bad file stops the broker here, with one line
     if (!c.curve_secret.empty()) {
-      if (c.allow_keys || !c.gateway_keys.empty()) {  // before any bind
-        zap = std::make_unique<ZapHandler>(ctx, c.allow_keys, c.gateway_keys);
-      }
+      // Before any bind: with CURVE every connection is authenticated, so that the broker knows its key.
+      zap = std::make_unique<ZapHandler>(ctx, c.allow_keys, c.gateway_keys);
       const auto secret = msg::z85_to_binary(c.curve_secret);
       for (auto* s : {&router, &pub}) {
         s->set(zmq::sockopt::curve_server, 1);
@@ -68,6 +94,7 @@ struct Broker::Impl {
     stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (stop_fd < 0) throw std::runtime_error("no se pudo crear el eventfd de parada");
     shared = std::make_unique<Shared>(c, random_instance());
+    shared->names.load(store->names(), store->mail_counts());
   }
   ~Impl() {
     if (stop_fd >= 0) ::close(stop_fd);
@@ -76,6 +103,7 @@ struct Broker::Impl {
   zmq::context_t ctx;
   zmq::socket_t router, pub;
   int stop_fd = -1;
+  std::unique_ptr<Store> store;
   std::unique_ptr<Shared> shared;
   std::unique_ptr<ZapHandler> zap;
 };
@@ -89,6 +117,20 @@ std::uint16_t Broker::pub_port() const noexcept { return impl_->shared->cfg.pub_
 void Broker::run() {
   auto& s = *impl_->shared;
   IoLoop io(impl_->ctx, s, impl_->router, impl_->pub, impl_->stop_fd, impl_->zap.get());  // binds the inproc links first
+  Keeper keeper(impl_->ctx, s, *impl_->store);  // binds before the workers connect
+  std::thread keeping([&] {
+    try {
+      keeper.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("el hilo del almacén falló: {}", e.what());
+      request_stop();
+    }
+  });
+  // The store thread stops last: after the workers, so that nothing they handed it is lost.
+  const auto stop_keeping = [&] {
+    KeeperQueue(impl_->ctx, s.instance).push(job::Stop{});
+    keeping.join();
+  };
   std::vector<std::thread> threads;
   threads.reserve(s.cfg.workers);
   for (std::size_t i = 0; i < s.cfg.workers; ++i) {
@@ -109,9 +151,11 @@ void Broker::run() {
     spdlog::critical("fallo en el hilo de E/S: {}", e.what());
     io.shutdown();
     for (auto& t : threads) t.join();
+    stop_keeping();
     throw;
   }
   for (auto& t : threads) t.join();
+  stop_keeping();
   spdlog::info("cerrado");
 }
 

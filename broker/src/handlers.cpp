@@ -40,7 +40,7 @@ void fail(Request& r, std::uint64_t n, ErrorCode code, std::string text, std::st
 void handled(Request& r, std::uint64_t n) {
   if (n == 0) return;
   r.session->sent.handled(n);
-  r.acks.handled(r.rid, n, r.out);
+  r.acks.handled(r.rid, n);
 }
 
 // A resend of a message handled already: its first answer again, and nothing else.
@@ -50,7 +50,7 @@ bool resent(Request& r, std::uint64_t n) {
   if (first) {
     r.reply(*first);
   } else {
-    r.acks.handled(r.rid, n, r.out);
+    r.acks.handled(r.rid, n);
   }
   return true;
 }
@@ -85,11 +85,13 @@ std::string excerpt(const std::string& text) {
 }
 
 // Ends the session: out of the registry and out of this worker; tells the
-// senders of the private messages it never confirmed. nullopt: it had ended already.
+// senders of the private messages it never confirmed; its owned name remembers
+// when it was last used. nullopt: it had ended already.
 std::optional<msg::Presence> end_session(Request& r, msg::PresenceEvent why) {
   r.local.erase(r.session->rid);
   auto p = r.shared.registry.remove(*r.session, why);
   if (!p) return p;
+  if (!r.session->owner.empty()) r.keeper.push(job::Left{r.session->key, wall_ms()});
   const auto letters = r.session->mailbox.close();
   for (const auto& l : letters) {
     const auto sender = r.shared.registry.find(l.from);
@@ -123,11 +125,16 @@ std::optional<std::string> address(Request& r, const msg::Hello& m) {
 }
 
 // A new connection takes its own session over (2.6): same name and status, no
-// leave or join; what its user had not confirmed is sent again.
+// leave or join; what its user had not confirmed is sent again. Its own: its
+// resume token says so, or (2.7) the key that owns the name.
 bool resume(Request& r, msg::Hello& m, const std::string& ip) {
-  auto t = r.shared.registry.take_over(m.name, m.resume, std::string(r.rid), ip, r.worker, r.now);
+  const auto ours = [&](const Session& s) {
+    return (!m.resume.empty() && s.resume_token == m.resume) || (!r.key.empty() && s.owner == r.key);
+  };
+  auto t = r.shared.registry.take_over(m.name, ours, std::string(r.rid), ip, r.worker, r.now);
   if (t.outcome == Registry::TakeOver::none) return false;
   if (t.outcome == Registry::TakeOver::mismatch) {
+    if (m.resume.empty()) return false;  // a plain hello: name_taken, as any other
     r.error(ErrorCode::name_taken, "el nombre '" + m.name + "' es ya de otra persona", "hello");
     return true;
   }
@@ -149,8 +156,16 @@ void join(Request& r, msg::Hello& m) {
   }
   const auto ip = address(r, m);
   if (!ip) return;
-  if (!m.resume.empty() && resume(r, m, *ip)) return;
-  auto s = std::make_shared<Session>(std::string(r.rid), m.name, *ip, r.worker, r.now, new_resume_token(), m.origin);
+  const auto folded = msg::fold_name(m.name);
+  const auto now_ms = wall_ms();
+  const std::string owner(r.key);
+  if (!owner.empty() && r.shared.names.check(folded, owner, now_ms) == NameBook::Claim::theirs) {
+    r.error(ErrorCode::name_owned, "el nombre '" + m.name + "' es de otra clave", "hello");
+    return;
+  }
+  if ((!m.resume.empty() || !owner.empty()) && resume(r, m, *ip)) return;
+  auto s = std::make_shared<Session>(std::string(r.rid), m.name, *ip, r.worker, r.now, new_resume_token(), m.origin,
+                                     owner);
   msg::Presence joined;
   if (auto err = r.shared.registry.join(s, joined)) {
     const bool taken = *err == Registry::JoinError::taken;
@@ -168,6 +183,10 @@ void join(Request& r, msg::Hello& m) {
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) se unió", s->name, s->ip);
   r.reply(welcome(r.shared, s->name, s->resume_token, false));
   r.publish(joined);
+  if (!owner.empty()) {  // with CURVE the name is this key's from now on; what waited for it comes now
+    r.keeper.push(job::Own{r.shared.names.claim(folded, m.name, owner, now_ms)});
+    r.keeper.push(job::Deliver{s});
+  }
 }
 
 void refuse_not_joined(Request& r, const msg::Message& m) {
@@ -205,7 +224,9 @@ void broadcast(Request& r, msg::Say& m) {
   if (resent(r, m.n) || !text_ok(r, m.text, m.n, "say")) return;
   const auto seq = r.shared.chat_seq.fetch_add(1, std::memory_order_relaxed) + 1;
   const auto origin = m.n != 0 ? r.session->origin : 0;
-  r.out.publish(Stream::chat, seq, msg::Chat{seq, r.session->name, std::move(m.text), wall_ms(), origin, m.n});
+  const auto ts = wall_ms();
+  r.keeper.push(job::Chat{r.session->name, m.text, ts});  // kept before it is acknowledged (2.7)
+  r.out.publish(Stream::chat, seq, msg::Chat{seq, r.session->name, std::move(m.text), ts, origin, m.n});
   handled(r, m.n);
 }
 
@@ -228,12 +249,47 @@ void whisper(Request& r, msg::Whisper& m) {
         continue;
     }
   }
-  fail(r, m.n, ErrorCode::no_such_user, "'" + m.to + "' no está conectado", "whisper");
+  hold(r, m);
+}
+
+// A whisper to someone not online: if the name has an owner, it waits for them (2.7).
+void hold(Request& r, msg::Whisper& m) {
+  const auto folded = msg::fold_name(m.to);
+  const auto owned = r.shared.names.find(folded, wall_ms());
+  if (!owned) return fail(r, m.n, ErrorCode::no_such_user, "'" + m.to + "' no está conectado", "whisper");
+  if (!r.shared.names.reserve_mail(folded, r.shared.cfg.mail_keep)) {
+    return fail(r, m.n, ErrorCode::mailbox_full,
+                "'" + owned->name + "' tiene demasiados mensajes privados esperando; no se guardó", "whisper");
+  }
+  const auto origin = m.n != 0 ? r.session->origin : 0;
+  r.keeper.push(job::Mail{WaitingMail{0, folded, r.session->name, std::move(m.text), wall_ms(), origin, m.n},
+                          owned->name, std::string(r.rid)});
+  handled(r, m.n);
 }
 
 void pong(Request& r, msg::Ping&) { r.reply(msg::Pong{}); }
 
-void confirm(Request& r, msg::Got& m) { r.session->mailbox.confirm(m.dseq); }
+void confirm(Request& r, msg::Got& m) {
+  auto waited = r.session->mailbox.confirm(m.dseq);
+  if (!waited.empty()) r.keeper.push(job::Confirmed{r.session->name, std::move(waited)});
+}
+
+void history(Request& r, msg::History& m) {
+  std::uint64_t since = 0;  // an owner coming back is given what they missed (2.7)
+  if (m.before == 0 && r.session && !r.session->owner.empty()) {
+    if (const auto owned = r.shared.names.find(r.session->key, wall_ms()); owned && owned->owner == r.session->owner) {
+      since = owned->seen_hid;
+    }
+  }
+  r.keeper.push(job::History{std::string(r.rid), r.id, m.before, m.limit, since});
+}
+
+void search(Request& r, msg::Search& m) {
+  if (m.text.find_first_not_of(" \t") == std::string::npos) {
+    return r.error(ErrorCode::bad_field, "no hay nada que buscar", "search");
+  }
+  r.keeper.push(job::Search{std::string(r.rid), r.id, std::move(m.text), m.limit});
+}
 
 void leave(Request& r, msg::Bye&) {
   const auto p = end_session(r, msg::PresenceEvent::leave);

@@ -18,6 +18,8 @@ void refuse_not_joined(Request& r, const msg::Message& m);
 void welcome_observer(Request& r, msg::Watch& m);  // watch: the welcome, no session
 void users(Request& r, msg::Who& m);               // who: the snapshot
 void beat(Request& r, msg::Sync& m);               // sync: an extra beat on PUB
+void history(Request& r, msg::History& m);         // kept broadcasts (the store thread answers)
+void search(Request& r, msg::Search& m);
 void refuse_unknown_type(Request& r, const msg::Message& m);
 
 // In joined.
@@ -26,6 +28,7 @@ void user_info(Request& r, msg::Info& m);
 void set_status(Request& r, msg::SetStatus& m);
 void broadcast(Request& r, msg::Say& m);
 void whisper(Request& r, msg::Whisper& m);
+void hold(Request& r, msg::Whisper& m);  // to someone offline: kept if the name has an owner
 void pong(Request& r, msg::Ping& m);
 void confirm(Request& r, msg::Got& m);  // got: private messages arrived
 void leave(Request& r, msg::Bye& m);  // bye -> start

@@ -1,6 +1,7 @@
 #include "io_loop.hpp"
 
 #include "clock.hpp"
+#include "keeper.hpp"
 #include "link.hpp"
 
 #include <charla/msg/codec.hpp>
@@ -60,13 +61,13 @@ IoLoop::IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::
                ZapHandler* zap)
     : shared_(shared), router_(router), pub_(pub), stop_fd_(stop_fd), zap_(zap) {
   const auto n = shared.cfg.workers;
-  links_.reserve(n);
-  backlog_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  links_.reserve(n + 1);
+  backlog_.resize(n + 1);
+  for (std::size_t i = 0; i <= n; ++i) {  // a link per worker, then the store thread's (replies only)
     auto& link = links_.emplace_back(ctx, zmq::socket_type::pair);
     link.set(zmq::sockopt::sndhwm, 10000);
     link.set(zmq::sockopt::rcvhwm, 0);
-    link.bind(worker_endpoint(shared.instance, i));
+    link.bind(i < n ? worker_endpoint(shared.instance, i) : keeper_link_endpoint(shared.instance));
   }
 }
 
@@ -108,7 +109,7 @@ bool IoLoop::read_client(Inbound& in) {
   if (!in.rid.more()) return true;  // cannot happen on ROUTER; an empty body for the worker
   (void)recv(router_, in.body);
   in.ip = zmq::message_t(peer_address(in.body));
-  in.gateway = !shared_.cfg.gateway_keys.empty() && user_id(in.body) == kGatewayUser;
+  if (!shared_.cfg.curve_secret.empty()) in.key = zmq::message_t(user_id(in.body));
   in.several = in.body.more();
   if (in.several) {
     // Drained here and not kept: the worker counts it and answers bad_frame (2.1).
@@ -122,7 +123,7 @@ bool IoLoop::read_client(Inbound& in) {
 }
 
 void IoLoop::from_clients() {
-  const auto n = links_.size();
+  const auto n = shared_.cfg.workers;
   for (int k = 0; k < kBatch && backlogged_ == 0; ++k) {
     Inbound in;
     if (!read_client(in)) return;
@@ -139,14 +140,16 @@ void IoLoop::from_clients() {
 
 bool IoLoop::try_send(std::size_t i, Inbound& in) {
   auto& link = links_[i];
-  const char* kind = in.several ? "S" : in.gateway ? "G" : "M";
-  if (!send(link, zmq::buffer(kind, 1), zmq::send_flags::dontwait | zmq::send_flags::sndmore)) return false;
+  if (!send(link, zmq::buffer(in.several ? "S" : "M", 1), zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+    return false;
+  }
   (void)send(link, in.rid, zmq::send_flags::sndmore);
+  (void)send(link, in.ip, zmq::send_flags::sndmore);
   if (in.several) {
-    (void)send(link, in.ip, zmq::send_flags::none);
+    (void)send(link, in.key, zmq::send_flags::none);
     return true;
   }
-  (void)send(link, in.ip, zmq::send_flags::sndmore);
+  (void)send(link, in.key, zmq::send_flags::sndmore);
   (void)send(link, in.body, zmq::send_flags::none);
   return true;
 }
@@ -279,7 +282,7 @@ void IoLoop::shutdown() {
   auto frame = msg::encode_published(msg::Shutdown{"el servidor se está cerrando"});
   publish(frame, msg::kTopicSys);
   flush_published();
-  for (auto& link : links_) send(link, zmq::str_buffer("Q"), zmq::send_flags::none);
+  for (std::size_t i = 0; i < shared_.cfg.workers; ++i) send(links_[i], zmq::str_buffer("Q"), zmq::send_flags::none);
 }
 
 }  // namespace charla::broker

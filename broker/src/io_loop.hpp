@@ -57,8 +57,8 @@ class IoLoop {
  private:
   struct Inbound {
     zmq::message_t rid, ip, body;
+    zmq::message_t key;    // the connection's CURVE public key in Z85 (its ZAP user id), empty without CURVE
     bool several = false;  // a message of several frames: body is empty
-    bool gateway = false;  // from a trusted gateway's connection (its ZAP user id)
   };
   struct Waiting {  // replies for one connection that the ROUTER could not take yet
     std::deque<zmq::message_t> frames;

@@ -1,8 +1,8 @@
 // The inproc link between the I/O thread and a worker (one PAIR socket pair
 // per worker). Frames, I/O -> worker:
-//   ["M"][routing id][peer ip][body]   a client's message of one frame
-//   ["G"][routing id][peer ip][body]   the same, from a trusted gateway's connection
-//   ["S"][routing id][peer ip]         a client's message of several frames (drained, not kept)
+//   ["M"][routing id][peer ip][key][body]   a client's message of one frame; key: the
+//                                           connection's CURVE public key in Z85, or empty
+//   ["S"][routing id][peer ip][key]         a client's message of several frames (drained, not kept)
 //   ["Q"]                              stop
 // Frames, worker -> I/O:
 //   ["R"][routing id][body]                send body to that client (ROUTER)

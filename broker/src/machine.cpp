@@ -41,12 +41,16 @@ constexpr Row kMachine[] = {
     {State::start, variant_index<msg::Watch>, on<msg::Watch, handle::welcome_observer>},
     {State::start, variant_index<msg::Who>, on<msg::Who, handle::users>},
     {State::start, variant_index<msg::Sync>, on<msg::Sync, handle::beat>},
+    {State::start, variant_index<msg::History>, on<msg::History, handle::history>},
+    {State::start, variant_index<msg::Search>, on<msg::Search, handle::search>},
 
     // joined: a session with a name.
     {State::joined, variant_index<msg::Hello>, on<msg::Hello, handle::refuse_second_hello>},
     {State::joined, variant_index<msg::Watch>, on<msg::Watch, handle::welcome_observer>},
     {State::joined, variant_index<msg::Who>, on<msg::Who, handle::users>},
     {State::joined, variant_index<msg::Sync>, on<msg::Sync, handle::beat>},
+    {State::joined, variant_index<msg::History>, on<msg::History, handle::history>},
+    {State::joined, variant_index<msg::Search>, on<msg::Search, handle::search>},
     {State::joined, variant_index<msg::Info>, on<msg::Info, handle::user_info>},
     {State::joined, variant_index<msg::SetStatus>, on<msg::SetStatus, handle::set_status>},
     {State::joined, variant_index<msg::Say>, on<msg::Say, handle::broadcast>},

@@ -1,8 +1,10 @@
 // charla-broker: logging, signals, and the broker's life. Options are in
 // options.cpp; the broker itself in broker.cpp.
 #include "options.hpp"
+#include "store.hpp"
 
 #include <charla/broker/broker.hpp>
+#include <charla/msg/names.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 namespace {
@@ -21,6 +24,23 @@ void setup_logging(const std::string& level) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+// charla-broker --release-name NAME: the administrator frees a name its owner's key held.
+int release_name(const charla::broker::Options& o) {
+  const auto path = o.cfg.db.empty() ? charla::broker::default_db_path() : o.cfg.db;
+  try {
+    charla::broker::Store store(path);
+    if (store.release_name(charla::msg::fold_name(o.release_name))) {
+      std::cout << "el nombre '" << o.release_name << "' queda libre (" << path << ")\n";
+      return 0;
+    }
+    std::cerr << "charla-broker: el nombre '" << o.release_name << "' no tenía dueño en " << path << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "charla-broker: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 bool loopback(const std::string& host) {
@@ -42,6 +62,7 @@ int main(int argc, char** argv) {
   auto parsed = charla::broker::parse_options(argc, argv);
   if (const int* code = std::get_if<int>(&parsed)) return *code;
   auto& options = std::get<charla::broker::Options>(parsed);
+  if (!options.release_name.empty()) return release_name(options);
   setup_logging(options.log_level);
 
   try {

@@ -76,6 +76,28 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--allow-keys", o.allow_dir,
                  "Directorio con las claves públicas de los clientes autorizados (una por fichero)")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--db", cfg.db,
+                 "Fichero SQLite con el historial, los nombres con dueño y los privados que esperan; "
+                 "\":memory:\" no guarda nada entre arranques")
+      ->default_str(default_db_path());
+  app.add_option("--history-join", cfg.history_on_join, "Mensajes del historial que recibe quien entra")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 200u));
+  app.add_option("--history-keep", cfg.history_keep, "Mensajes que guarda el historial como mucho (0 = sin límite)")
+      ->capture_default_str();
+  app.add_option("--history-days", cfg.history_days, "Días que se guarda un mensaje (0 = sin límite)")->capture_default_str();
+  app.add_option("--name-ttl", cfg.name_ttl_days,
+                 "Días sin usarse tras los que un nombre con dueño (CURVE) queda libre")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 36500u));
+  app.add_option("--mail-keep", cfg.mail_keep, "Mensajes privados que esperan a un usuario, como mucho")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100000u));
+  app.add_option("--mail-days", cfg.mail_days, "Días que espera un mensaje privado")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 36500u));
+  app.add_option("--release-name", o.release_name,
+                 "No arranca: libera el nombre dado en la base de datos (--db) para que otra clave pueda usarlo");
   app.add_option("--gateway-keys", o.gateway_dir,
                  "Directorio con las claves públicas de las pasarelas de confianza (charla-web): solo ellas pueden "
                  "dar en hello la dirección real de su usuario")
@@ -97,6 +119,7 @@ std::string problem(const Config& cfg) {
 
 std::variant<Options, int> parse_options(int argc, char** argv) {
   Options o;
+  o.cfg.db = "";  // the default place, unless --db says otherwise
   CLI::App app{"charla-broker: servidor de chat de charla (ZeroMQ).\n"
                "Comandos y mensajes privados por ROUTER (--port); difusión y presencia por PUB (--pub-port)."};
   add_options(app, o);

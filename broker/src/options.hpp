@@ -13,6 +13,7 @@ struct Options {
   std::string log_level = "info";
   std::string port_file;  // once listening, "PORT PUB_PORT\n" is written there
   std::string curve_secret_file, allow_dir, gateway_dir;
+  std::string release_name;  // --release-name: an administrator's task instead of running
 };
 
 // Parses the command line (and the file of --config, if given). On --help,

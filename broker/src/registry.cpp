@@ -24,13 +24,13 @@ std::optional<Registry::JoinError> Registry::join(const std::shared_ptr<Session>
   return std::nullopt;
 }
 
-Registry::TakeOver Registry::take_over(std::string_view name, const std::string& token, std::string rid,
-                                       std::string ip, std::size_t worker, Clock::time_point now) {
+Registry::TakeOver Registry::take_over(std::string_view name, const std::function<bool(const Session&)>& ours,
+                                       std::string rid, std::string ip, std::size_t worker, Clock::time_point now) {
   std::unique_lock lock(mu_);
   const auto it = by_key_.find(msg::fold_name(name));
   if (it == by_key_.end()) return {};
   Session& old = *it->second;
-  if (old.resume_token != token) return {TakeOver::mismatch, nullptr, {}};
+  if (!ours(old)) return {TakeOver::mismatch, nullptr, {}};
   auto fresh = std::make_shared<Session>(old, std::move(rid), std::move(ip), worker, now);
   old.ended = true;
   it->second = fresh;

@@ -10,6 +10,7 @@
 #include <charla/msg/protocol.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -32,11 +33,12 @@ class Registry {
     std::shared_ptr<Session> session;  // done: the new session, which holds the name now
     msg::Presence event;               // done: its "resume" event
   };
-  // A new connection with a resume token: if `name` is held by the session of
-  // that token, a new Session on the new connection takes its place (the old
-  // one is ended); none: nobody holds the name; mismatch: somebody else does.
-  TakeOver take_over(std::string_view name, const std::string& token, std::string rid, std::string ip,
-                     std::size_t worker, Clock::time_point now);
+  // A new connection of the user of the session that holds `name` (its resume
+  // token, or its owner's key: `ours` says): a new Session on the new connection
+  // takes its place (the old one is ended); none: nobody holds the name;
+  // mismatch: somebody else does.
+  TakeOver take_over(std::string_view name, const std::function<bool(const Session&)>& ours, std::string rid,
+                     std::string ip, std::size_t worker, Clock::time_point now);
 
   // Removes the session and returns its "leave" or "lost" event; nullopt if
   // it no longer holds its name (taken over or removed already).

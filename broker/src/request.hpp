@@ -3,6 +3,7 @@
 #pragma once
 
 #include "acks.hpp"
+#include "keeper.hpp"
 #include "link.hpp"
 #include "log_limit.hpp"
 #include "presence.hpp"
@@ -28,6 +29,7 @@ struct Request {
   Outbox& out;
   Presence& presence;
   PendingAcks& acks;
+  KeeperQueue& keeper;  // the store thread (history, owned names, waiting private messages)
   LogLimiter& log;
   LocalSessions& local;  // the sessions of this worker, by routing id
   std::size_t worker;
@@ -36,6 +38,7 @@ struct Request {
   std::string_view ip;
   std::uint64_t id = 0;              // request id to echo, 0 if none
   std::shared_ptr<Session> session;  // null in state start
+  std::string_view key{};            // the connection's CURVE public key (Z85), empty without CURVE
   bool from_gateway = false;         // the connection is a trusted gateway's (--gateway-keys)
 
   State state() const noexcept { return session ? State::joined : State::start; }

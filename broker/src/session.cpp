@@ -8,7 +8,7 @@
 
 namespace charla::broker {
 
-Mailbox::Put Mailbox::put(msg::Private& p, std::size_t limit, zmq::message_t& out) {
+Mailbox::Put Mailbox::put(msg::Private& p, std::size_t limit, zmq::message_t& out, std::uint64_t mail_id) {
   std::lock_guard lock(mu_);
   if (closed_) return Put::closed;
   p.dseq = next_;
@@ -17,16 +17,19 @@ Mailbox::Put Mailbox::put(msg::Private& p, std::size_t limit, zmq::message_t& ou
   ++next_;
   bytes_ += frame.size();
   out.copy(frame);  // shares the buffer: the letter and the send hold one copy of the bytes
-  letters_.push_back(Letter{p.dseq, std::move(frame), p.from, p.origin, p.n, p.text});
+  letters_.push_back(Letter{p.dseq, std::move(frame), p.from, p.origin, p.n, p.text, mail_id});
   return Put::ok;
 }
 
-void Mailbox::confirm(std::uint64_t dseq) {
+std::vector<Mailbox::Letter> Mailbox::confirm(std::uint64_t dseq) {
+  std::vector<Letter> stored;
   std::lock_guard lock(mu_);
   while (!letters_.empty() && letters_.front().dseq <= dseq) {
     bytes_ -= letters_.front().frame.size();
+    if (letters_.front().mail_id != 0) stored.push_back(std::move(letters_.front()));
     letters_.pop_front();
   }
+  return stored;
 }
 
 std::vector<zmq::message_t> Mailbox::unconfirmed() {
@@ -41,7 +44,10 @@ std::vector<Mailbox::Letter> Mailbox::close() {
   std::lock_guard lock(mu_);
   closed_ = true;
   bytes_ = 0;
-  std::vector<Letter> out(std::make_move_iterator(letters_.begin()), std::make_move_iterator(letters_.end()));
+  std::vector<Letter> out;
+  for (auto& l : letters_) {
+    if (l.mail_id == 0) out.push_back(std::move(l));
+  }
   letters_.clear();
   return out;
 }
@@ -83,7 +89,7 @@ void SentLog::take_from(SentLog& old) {
 }
 
 Session::Session(std::string rid_, std::string name_, std::string ip_, std::size_t worker_, Clock::time_point now,
-                 std::string token, std::uint64_t origin_)
+                 std::string token, std::uint64_t origin_, std::string owner_)
     : rid(std::move(rid_)),
       name(std::move(name_)),
       key(msg::fold_name(name)),
@@ -93,6 +99,7 @@ Session::Session(std::string rid_, std::string name_, std::string ip_, std::size
       connected_wall_ms(wall_ms()),
       resume_token(std::move(token)),
       origin(origin_),
+      owner(std::move(owner_)),
       last_heard(now),
       last_activity(now.time_since_epoch().count()) {}
 
@@ -106,6 +113,7 @@ Session::Session(Session& old, std::string rid_, std::string ip_, std::size_t wo
       connected_wall_ms(old.connected_wall_ms),
       resume_token(old.resume_token),
       origin(old.origin),
+      owner(old.owner),
       last_heard(now),
       idle_set(old.idle_set.load()),
       last_activity(old.last_activity.load()),

@@ -31,17 +31,19 @@ class Mailbox {
     std::string from;      // the sender, to tell if it is never confirmed
     std::uint64_t origin = 0, n = 0;
     std::string text;
+    std::uint64_t mail_id = 0;  // it waited in the store (2.7): it stays there until confirmed
   };
   enum class Put { ok, full, closed };
 
   // Numbers `p` (its dseq), keeps a copy of its encoding and hands the frame to
   // send in `out`. full: over `limit` bytes; closed: the session ended or moved.
-  Put put(msg::Private& p, std::size_t limit, zmq::message_t& out);
-  // got: everything up to dseq has arrived.
-  void confirm(std::uint64_t dseq);
+  Put put(msg::Private& p, std::size_t limit, zmq::message_t& out, std::uint64_t mail_id = 0);
+  // got: everything up to dseq has arrived. Returns the letters that waited in the store.
+  std::vector<Letter> confirm(std::uint64_t dseq);
   // Copies of every frame not confirmed, oldest first (to send again).
   std::vector<zmq::message_t> unconfirmed();
-  // Ends it: nothing more is put; returns what was never confirmed.
+  // Ends it: nothing more is put; returns what was never confirmed (but what
+  // waited in the store: it waits there still).
   std::vector<Letter> close();
   // Takes over everything `old` holds (a resumed session); closes `old`.
   void take_from(Mailbox& old);
@@ -76,7 +78,7 @@ class SentLog {
 struct Session {
   // A new session; token: its resume token.
   Session(std::string rid_, std::string name_, std::string ip_, std::size_t worker_, Clock::time_point now,
-          std::string token, std::uint64_t origin_);
+          std::string token, std::uint64_t origin_, std::string owner_);
   // `old`, taken over by a new connection: same name, status, since, token; new rid, ip, worker.
   Session(Session& old, std::string rid_, std::string ip_, std::size_t worker_, Clock::time_point now);
 
@@ -90,6 +92,7 @@ struct Session {
   const std::uint64_t connected_wall_ms;
   const std::string resume_token;
   const std::uint64_t origin;  // the client's own number (hello), 0 if none
+  const std::string owner;     // the connection's CURVE public key (Z85), "" without CURVE
 
   // Presence (presence.cpp decides every change to these).
   // Touched only by the owning worker:

@@ -45,6 +45,8 @@ Worker::Worker(zmq::context_t& ctx, Shared& shared, std::size_t index)
       link_(ctx, zmq::socket_type::pair),
       out_(link_),
       presence_(shared, out_),
+      keeper_(ctx, shared.instance),
+      acks_([this](std::string_view rid, std::uint64_t n) { keeper_.push(job::Ack{std::string(rid), n}); }),
       limiter_(shared.cfg.rate, shared.cfg.burst) {
   link_.set(zmq::sockopt::sndhwm, 0);  // the I/O thread always drains this pipe
   link_.set(zmq::sockopt::rcvhwm, 0);
@@ -55,7 +57,7 @@ void Worker::run() {
   const auto tick = std::chrono::milliseconds(std::clamp<std::uint32_t>(shared_.cfg.heartbeat_ms / 4, 10, 250));
   auto next_tick = Clock::now() + tick;
   zmq::pollitem_t item{link_.handle(), 0, ZMQ_POLLIN, 0};
-  zmq::message_t kind, rid, ip, body;
+  zmq::message_t kind, rid, ip, key, body;
   const auto recv = [&](zmq::message_t& m, zmq::recv_flags f) {
     return retry_interrupted([&] { return link_.recv(m, f); });
   };
@@ -68,8 +70,9 @@ void Worker::run() {
       const bool several = kind.to_string_view() == "S";
       (void)recv(rid, zmq::recv_flags::none);
       (void)recv(ip, zmq::recv_flags::none);
+      (void)recv(key, zmq::recv_flags::none);
       if (!several) (void)recv(body, zmq::recv_flags::none);
-      handle(rid, ip, several ? nullptr : &body, Clock::now(), kind.to_string_view() == "G");
+      handle(rid, ip, key.to_string_view(), several ? nullptr : &body, Clock::now());
     }
     const auto now = Clock::now();
     if (now >= next_tick) {
@@ -81,7 +84,7 @@ void Worker::run() {
 
 Request Worker::request(std::string_view rid, std::string_view ip, Clock::time_point now,
                         std::shared_ptr<Session> s) {
-  return Request{shared_, out_, presence_, acks_, log_, local_, index_, now, rid, ip, 0, std::move(s)};
+  return Request{shared_, out_, presence_, acks_, keeper_, log_, local_, index_, now, rid, ip, 0, std::move(s)};
 }
 
 // The session this connection holds, if any; one that was taken over by
@@ -94,11 +97,12 @@ std::shared_ptr<Session> Worker::session_of(const std::string& rid) {
   return nullptr;
 }
 
-void Worker::handle(zmq::message_t& rid_frame, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now,
-                    bool gateway) {
+void Worker::handle(zmq::message_t& rid_frame, zmq::message_t& ip, std::string_view key, zmq::message_t* body,
+                    Clock::time_point now) {
   const auto rid = rid_frame.to_string();
   auto r = request(rid, ip.to_string_view(), now, session_of(rid));
-  r.from_gateway = gateway;
+  r.key = key;
+  r.from_gateway = !key.empty() && shared_.gateways.count(std::string(key)) != 0;
   if (r.session) Presence::heard(*r.session, now);  // any message is proof of life
   if (!admitted(r)) return;
   if (body == nullptr) {
@@ -141,7 +145,7 @@ void Worker::tick(Clock::time_point now) {
     auto r = request(s->rid, s->ip, now, s);
     expire(r);
   }
-  acks_.flush(out_);
+  acks_.flush();
   log_.summarize(now);
   limiter_.forget_quiet(now);
   // A connection that sent garbage and then went quiet or away is forgotten with its bucket.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "acks.hpp"
+#include "keeper.hpp"
 #include "link.hpp"
 #include "log_limit.hpp"
 #include "machine.hpp"
@@ -26,8 +27,8 @@ class Worker {
   void run();  // returns when the I/O thread says stop
   // One client message: liveness, rate limit, decode, state machine. `body`
   // null: a message of several frames. Public for the fuzzer.
-  void handle(zmq::message_t& rid, zmq::message_t& ip, zmq::message_t* body, Clock::time_point now,
-              bool gateway = false);
+  void handle(zmq::message_t& rid, zmq::message_t& ip, std::string_view key, zmq::message_t* body,
+              Clock::time_point now);
   void tick(Clock::time_point now);  // idleness, expiry, acknowledgements, forgetting
 
  private:
@@ -42,6 +43,7 @@ class Worker {
   zmq::socket_t link_;
   Outbox out_;
   Presence presence_;
+  KeeperQueue keeper_;
   PendingAcks acks_;
   LogLimiter log_;
   RateLimiter limiter_;

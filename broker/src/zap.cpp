@@ -32,16 +32,18 @@ void ZapHandler::handle() {
     if (ok) {
       spdlog::debug("ZAP: clave autorizada desde {}", address);
     } else {
-      char z85[41] = "?";
-      if (curve) zmq_z85_encode(z85, f[6].data<std::uint8_t>(), 32);
-      spdlog::warn("acceso denegado a {}: la clave {} no está en la lista autorizada", address, z85);
+      char shown[41] = "?";
+      if (curve) zmq_z85_encode(shown, f[6].data<std::uint8_t>(), 32);
+      spdlog::warn("acceso denegado a {}: la clave {} no está en la lista autorizada", address, shown);
     }
     socket_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
     if (n < 2) f[1] = zmq::message_t();
     socket_.send(f[1], zmq::send_flags::sndmore);
     socket_.send(ok ? zmq::str_buffer("200") : zmq::str_buffer("400"), zmq::send_flags::sndmore);
     socket_.send(ok ? zmq::str_buffer("OK") : zmq::str_buffer("clave no autorizada"), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(gateway ? kGatewayUser : std::string_view()), zmq::send_flags::sndmore);  // user id
+    char z85[41] = "";
+    if (ok) zmq_z85_encode(z85, f[6].data<std::uint8_t>(), 32);
+    socket_.send(zmq::buffer(std::string_view(z85)), zmq::send_flags::sndmore);  // user id: the key
     socket_.send(zmq::str_buffer(""), zmq::send_flags::none);     // metadata
   }
 }

@@ -1,7 +1,8 @@
 // The ZAP handler (ZeroMQ RFC 27): ZeroMQ asks it, over inproc, whether a
 // client's CURVE public key may connect. It answers from the allow-list (none:
-// every key), and names a trusted gateway's connection with the user id
-// kGatewayUser, which every message of that connection then carries ("User-Id").
+// every key), and gives the connection its key in Z85 as user id, which every
+// message of that connection then carries ("User-Id"): the broker knows who owns
+// a name (docs/protocol.md 2.7) and which connections are trusted gateways.
 #pragma once
 
 #include <optional>
@@ -12,8 +13,6 @@
 #include <zmq.hpp>
 
 namespace charla::broker {
-
-inline constexpr std::string_view kGatewayUser = "gateway";
 
 class ZapHandler {
  public:

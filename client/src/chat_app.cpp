@@ -33,6 +33,19 @@ void ChatApp::private_message(std::uint64_t ts_ms, const std::string& peer, cons
   }
 }
 
+void ChatApp::waiting_private_message(std::uint64_t ts_ms, const std::string& from, const std::string& text) {
+  console_.print(stamp(ts_ms) + console_.paint(Color::magenta, "(privado, te esperaba) " + from) + ": " + text);
+}
+
+// Kept broadcasts, dimmed and marked "(historial)", so that they never pass for live ones.
+void ChatApp::history(Past kind, const std::vector<msg::Kept>& kept) {
+  if (kept.empty() && kind == Past::found) return notice("nada en el historial con esas palabras");
+  for (const auto& k : kept) {
+    console_.print(console_.paint(Color::dim, "[" + clock_time(k.ts, !console_.interactive()) + "] (historial) " +
+                                                  k.from + ": " + k.text));
+  }
+}
+
 void ChatApp::notice(const std::string& text) { console_.print(console_.paint(Color::yellow, "* " + text)); }
 void ChatApp::error(const std::string& text) { console_.print(console_.paint(Color::red, "! " + text)); }
 

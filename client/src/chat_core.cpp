@@ -18,6 +18,10 @@ using msg::overloaded;
 constexpr std::uint64_t kUserListId = 2;  // who asked for with /usuarios
 constexpr std::uint64_t kByeId = 3;
 constexpr std::uint64_t kRequestId = 4;  // info, set_status
+constexpr std::uint64_t kHistoryId = 5;  // the history given on joining
+constexpr std::uint64_t kMoreId = 6;     // /historial
+constexpr std::uint64_t kSearchId = 7;   // /buscar
+constexpr std::uint64_t kHistoryPage = 20;
 constexpr milliseconds kQuitWait{2000};    // for the broker's ok to bye
 constexpr milliseconds kFinishWait{5000};  // for what was sent to come back, at the end
 
@@ -54,6 +58,26 @@ void ChatCore::start() {
                     false});
   view_.own_status(my_status_, false);
   roster_.start();
+  request(msg::History{}, kHistoryId);  // what was said before: the broker picks (2.7)
+}
+
+void ChatView::history(Past kind, const std::vector<msg::Kept>& kept) {
+  if (kept.empty()) {
+    if (kind == Past::found) notice("nada en el historial con esas palabras");
+    return;
+  }
+  if (kind == Past::on_join) notice("historial:");
+  for (const auto& k : kept) notice("[" + clock_time(k.ts, false) + "] " + k.from + ": " + k.text);
+  if (kind == Past::on_join) notice("fin del historial");
+}
+
+void ChatCore::show_history(std::uint64_t id, const msg::Chats& c) {
+  auto kept = c.messages;
+  for (auto& k : kept) k.from = shown(k.from), k.text = shown(k.text);
+  if (id != kSearchId && !kept.empty()) oldest_shown_ = kept.front().hid;
+  const auto kind = id == kSearchId ? ChatView::Past::found : id == kMoreId ? ChatView::Past::more : ChatView::Past::on_join;
+  view_.history(kind, kept);
+  if (id == kMoreId && kept.empty()) view_.notice("no hay mensajes más antiguos");
 }
 
 void ChatCore::send_numbered(msg::Message m) {
@@ -89,6 +113,10 @@ void ChatCore::line(const std::string& text) {
                    request(msg::SetStatus{c.status}, kRequestId);
                  },
                  [&](cmd::Rename&) { view_.error("ya estás dentro como " + me_); },
+                 [&](cmd::History& c) {
+                   request(msg::History{oldest_shown_, c.count == 0 ? kHistoryPage : c.count}, kMoreId);
+                 },
+                 [&](cmd::Search& c) { request(msg::Search{std::move(c.text)}, kSearchId); },
                  [&](cmd::Help&) { view_.help(help_lines()); },
                  [&](cmd::Quit&) { finish(); },
                  [&](cmd::Empty&) {},
@@ -143,6 +171,8 @@ void ChatCore::handle(Event& e) {
                  },
                  [&](link::Sent& s) {
                    if (auto* w = std::get_if<msg::Whisper>(&s.msg)) {
+                     held_[w->n] = w->text;  // for the receipt, if it has to wait (2.7)
+                     if (held_.size() > 1000) held_.erase(held_.begin());
                      view_.private_message(now_ms(), shown(w->to), shown(w->text), true);
                    }
                  },
@@ -194,7 +224,23 @@ void ChatCore::on_message(msg::Decoded& d) {
                    if (c.origin == conn_.origin()) echoes_.erase(c.n);
                    view_.message(c.ts, shown(c.from), shown(c.text), mine(c.from));
                  },
-                 [&](msg::Private& p) { view_.private_message(p.ts, shown(p.from), shown(p.text), false); },
+                 [&](msg::Private& p) {
+                   if (p.stored) return view_.waiting_private_message(p.ts, shown(p.from), shown(p.text));
+                   view_.private_message(p.ts, shown(p.from), shown(p.text), false);
+                 },
+                 [&](msg::Chats& c) {
+                   answered();
+                   show_history(d.id, c);
+                 },
+                 [&](msg::Held& h) {
+                   view_.notice(shown(h.to) + " no está conectado: tu mensaje le esperará hasta que vuelva");
+                 },
+                 [&](msg::Delivered& dv) {
+                   const auto it = held_.find(dv.n);
+                   view_.notice(shown(dv.to) + " ha recibido tu mensaje" +
+                                (it != held_.end() ? " «" + shown(it->second) + "»" : std::string()));
+                   if (it != held_.end()) held_.erase(it);
+                 },
                  [&](msg::Users&) {
                    if (d.id != kUserListId) return;
                    answered();
@@ -211,7 +257,10 @@ void ChatCore::on_message(msg::Decoded& d) {
                    if (ok.re == "set_status") answered();
                  },
                  [&](msg::Error& e) {
-                   if (e.re == "who" || e.re == "info" || e.re == "set_status") answered();
+                   if (e.re == "who" || e.re == "info" || e.re == "set_status" || e.re == "history" ||
+                       e.re == "search") {
+                     answered();
+                   }
                    if (e.re == "set_status") status_wanted_.reset();
                    view_.error(shown(e.text));
                  },

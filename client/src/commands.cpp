@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace charla::client {
 namespace {
@@ -32,6 +33,8 @@ const std::vector<CommandHelp> kCommands{
     {"/usuarios", "/users", "", "lista quién está conectado y su estado"},
     {"/info", "/info", "<usuario>", "IP, estado y tiempos de un usuario"},
     {"/estado", "/status", "ACTIVO|OCUPADO|INACTIVO", "cambia tu estado (también active|busy|idle)"},
+    {"/historial", "/history", "[n]", "los n mensajes anteriores a los que ves (20 si no dices cuántos)"},
+    {"/buscar", "/search", "<palabras>", "busca en el historial (sin distinguir acentos ni mayúsculas)"},
     {"/nombre", "/nick", "<nuevo>", "vuelve a entrar con otro nombre (si el tuyo lo tiene otra persona)"},
     {"/ayuda", "/help", "", "muestra esta ayuda"},
     {"/salir", "/quit", "", "sale del chat"},
@@ -70,6 +73,19 @@ Command parse_command(std::string_view raw) {
   if (name == "/estado" || name == "/status") {
     if (auto s = parse_status(rest)) return cmd::SetStatus{*s};
     return cmd::Invalid{"uso: /estado ACTIVO|OCUPADO|INACTIVO (o /status active|busy|idle)"};
+  }
+  if (name == "/historial" || name == "/history") {
+    if (rest.empty()) return cmd::History{0};
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+    if (ec != std::errc() || end != rest.data() + rest.size() || n == 0 || n > 200) {
+      return cmd::Invalid{"uso: /historial [n], con n de 1 a 200"};
+    }
+    return cmd::History{n};
+  }
+  if (name == "/buscar" || name == "/search") {
+    if (rest.empty()) return cmd::Invalid{"uso: /buscar <palabras>"};
+    return cmd::Search{std::string(rest)};
   }
   if (name == "/nombre" || name == "/nick") {
     if (rest.empty() || split_word(rest).second.size() != 0) return cmd::Invalid{"uso: /nombre <nuevo>"};

@@ -11,9 +11,24 @@ namespace charla::client {
 Monitor::Monitor(Connection& conn, Console& console, bool json)
     : conn_(conn), console_(console), json_(json), roster_(conn, *this) {}
 
+namespace {
+constexpr std::uint64_t kHistoryId = 5;
+}  // namespace
+
 void Monitor::begin() {
   note("connected", "conectado a " + conn_.endpoint().substr(6) + " (" + conn_.welcome().server + ")");
   roster_.start();
+  conn_.send(msg::History{}, kHistoryId);  // what was said before, as the broker keeps it
+}
+
+void Monitor::history(const msg::Chats& c) {
+  for (const auto& k : c.messages) {
+    if (json_) {
+      emit({{"event", "history"}, {"user", k.from}, {"text", k.text}, {"time", iso_utc(k.ts)}, {"hid", k.hid}});
+    } else {
+      line(Color::dim, clock_time(k.ts, true) + "  historial " + msg::printable(k.from) + ": " + msg::printable(k.text));
+    }
+  }
 }
 
 void Monitor::step(milliseconds max_wait) {
@@ -38,6 +53,7 @@ void Monitor::on_event(const Event& e) {
     note("reconnected", "reconectado");
   } else if (const auto* d = std::get_if<msg::Decoded>(&e)) {
     if (const auto* err = std::get_if<msg::Error>(&d->msg)) note("error", msg::printable(err->text));
+    if (const auto* c = std::get_if<msg::Chats>(&d->msg); c != nullptr && d->id == kHistoryId) history(*c);
   }
 }
 

@@ -51,6 +51,17 @@ class Writer {
   void put_if(std::string_view key, std::string_view value) {
     if (!value.empty()) put(key, value);
   }
+  void put_kept_list(std::string_view key, const std::vector<Kept>& kept) {
+    this->key(key);
+    pk_.pack_array(static_cast<std::uint32_t>(kept.size()));
+    for (const auto& k : kept) {
+      pk_.pack_map(4);
+      pk_.pack("hid"), pk_.pack_uint64(k.hid);
+      pk_.pack("from"), pk_.pack(k.from);
+      pk_.pack("text"), pk_.pack(k.text);
+      pk_.pack("ts"), pk_.pack_uint64(k.ts);
+    }
+  }
   void put_user_list(std::string_view key, const std::vector<UserEntry>& users) {
     this->key(key);
     pk_.pack_array(static_cast<std::uint32_t>(users.size()));
@@ -87,6 +98,13 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                  [&](const Say& x) { w.put("text", x.text), w.put_if("n", x.n); },
                  [&](const Whisper& x) { w.put("to", x.to), w.put("text", x.text), w.put_if("n", x.n); },
                  [&](const Got& x) { w.put("dseq", x.dseq); },
+                 [&](const History& x) { w.put_if("before", x.before), w.put_if("limit", x.limit); },
+                 [&](const Search& x) { w.put("text", x.text), w.put_if("limit", x.limit); },
+                 [&](const Chats& x) {
+                   w.put_kept_list("messages", x.messages), w.put("more", std::uint64_t{x.more ? 1u : 0u});
+                 },
+                 [&](const Held& x) { w.put("to", x.to), w.put("n", x.n); },
+                 [&](const Delivered& x) { w.put("to", x.to), w.put("n", x.n); },
                  [&](const Info& x) { w.put("name", x.name); },
                  [&](const SetStatus& x) { w.put("status", x.status); },
                  [&](const Welcome& x) {
@@ -108,7 +126,7 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                  },
                  [&](const Private& x) {
                    w.put("from", x.from), w.put("text", x.text), w.put("ts", x.ts), w.put("dseq", x.dseq);
-                   w.put_if("origin", x.origin), w.put_if("n", x.n);
+                   w.put_if("origin", x.origin), w.put_if("n", x.n), w.put_if("stored", std::uint64_t{x.stored ? 1u : 0u});
                  },
                  [&](const Ok& x) { w.put("re", x.re); },
                  [&](const Error& x) {
@@ -188,6 +206,25 @@ class Reader {
     return e.value_or(E{});
   }
 
+  std::vector<Kept> kept_list(std::string_view key) {
+    const auto* o = require(key, msgpack::type::ARRAY, "una lista");
+    std::vector<Kept> out;
+    if (o == nullptr) return out;
+    out.reserve(o->via.array.size);
+    for (std::uint32_t i = 0; i < o->via.array.size && !error_; ++i) {
+      const auto& item = o->via.array.ptr[i];
+      if (item.type != msgpack::type::MAP) {
+        bad(key, "con un elemento que no es un mapa");
+        break;
+      }
+      Reader r(item);
+      Kept k{r.u64("hid"), r.str("from"), r.str("text"), r.u64("ts")};
+      if (r.error_) error_ = std::move(r.error_);
+      out.push_back(std::move(k));
+    }
+    return out;
+  }
+
   std::vector<UserEntry> user_list(std::string_view key) {
     const auto* o = require(key, msgpack::type::ARRAY, "una lista");
     std::vector<UserEntry> out;
@@ -261,6 +298,8 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
     {"bye", [](Reader&) -> Message { return Bye{}; }},
     {"watch", [](Reader&) -> Message { return Watch{}; }},
     {"got", [](Reader& r) -> Message { return Got{r.u64("dseq")}; }},
+    {"history", [](Reader& r) -> Message { return History{r.opt_u64("before"), r.opt_u64("limit")}; }},
+    {"search", [](Reader& r) -> Message { return Search{r.str("text"), r.opt_u64("limit")}; }},
     {"welcome",
      [](Reader& r) -> Message {
        Welcome w;
@@ -295,7 +334,9 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
      }},
     {"private",
      [](Reader& r) -> Message {
-       return Private{r.str("from"), r.str("text"), r.u64("ts"), r.u64("dseq"), r.opt_u64("origin"), r.opt_u64("n")};
+       return Private{r.str("from"), r.str("text"),      r.u64("ts"),
+                      r.u64("dseq"), r.opt_u64("origin"), r.opt_u64("n"),
+                      r.find("stored") != nullptr && r.bounded<std::uint32_t>("stored", 1) == 1};
      }},
     {"ok", [](Reader& r) -> Message { return Ok{r.str("re")}; }},
     {"pong", [](Reader&) -> Message { return Pong{}; }},
@@ -311,6 +352,15 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        return e;
      }},
     {"ack", [](Reader& r) -> Message { return Ack{r.u64("n")}; }},
+    {"chats",
+     [](Reader& r) -> Message {
+       Chats c;
+       c.messages = r.kept_list("messages");
+       c.more = r.bounded<std::uint32_t>("more", 1) == 1;
+       return c;
+     }},
+    {"held", [](Reader& r) -> Message { return Held{r.str("to"), r.u64("n")}; }},
+    {"delivered", [](Reader& r) -> Message { return Delivered{r.str("to"), r.u64("n")}; }},
     {"chat",
      [](Reader& r) -> Message {
        return Chat{r.u64("seq"), r.str("from"), r.str("text"), r.u64("ts"), r.opt_u64("origin"), r.opt_u64("n")};

@@ -39,6 +39,13 @@ std::string public_from_secret(const std::string& secret_z85) {
   return pub;
 }
 
+std::string binary_to_z85(const std::string& key) {
+  if (key.size() != 32) throw std::runtime_error("una clave CURVE tiene 32 bytes");
+  char out[41];
+  zmq_z85_encode(out, reinterpret_cast<const std::uint8_t*>(key.data()), 32);
+  return out;
+}
+
 std::string z85_to_binary(const std::string& z85) {
   std::string out(32, '\0');
   if (!valid_z85_key(z85)) throw std::runtime_error("clave CURVE no válida");

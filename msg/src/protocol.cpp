@@ -28,7 +28,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 3> kStatuses{{
     {Status::inactivo, "INACTIVO"},
 }};
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 18> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 20> kErrorCodes{{
     {ErrorCode::bad_frame, "bad_frame"},
     {ErrorCode::bad_version, "bad_version"},
     {ErrorCode::unknown_type, "unknown_type"},
@@ -46,6 +46,8 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 18> kErrorCodes{{
     {ErrorCode::queue_full, "queue_full"},
     {ErrorCode::undelivered, "undelivered"},
     {ErrorCode::forbidden, "forbidden"},
+    {ErrorCode::name_owned, "name_owned"},
+    {ErrorCode::mailbox_full, "mailbox_full"},
     {ErrorCode::unknown, "unknown"},
 }};
 
@@ -66,7 +68,9 @@ constexpr std::array<std::pair<Cause, std::string_view>, 4> kCauses{{
 
 constexpr std::array<std::string_view, std::variant_size_v<Message>> kTypeNames{
     "hello", "say", "whisper", "who", "info", "set_status", "ping", "sync", "bye", "watch", "got",  //
+    "history", "search",                                                                     //
     "welcome", "users", "user", "private", "ok", "pong", "error", "ack",                    //
+    "chats", "held", "delivered",                                                            //
     "chat", "presence", "beat", "shutdown"};
 
 }  // namespace
@@ -88,7 +92,7 @@ std::string_view topic_of(const Message& m) noexcept {
   return {};
 }
 
-bool is_request(const Message& m) noexcept { return m.index() <= variant_index<Got>; }
+bool is_request(const Message& m) noexcept { return m.index() <= variant_index<Search>; }
 
 std::string_view type_name(const Message& m) noexcept { return kTypeNames[m.index()]; }
 

@@ -73,6 +73,8 @@ check_allow_list() {
   local out=$work/clients rc=0
   printf 'sigo aqui\n' | chat_as alice >"$out/alice-2.out" 2>&1 || rc=$?
   check "an allowed client (alice) still gets in" test $rc -eq 0
+  check "what was said before the redeploy is in the history (the broker's file in its state directory)" \
+    seen "$out/alice-2.out" '\(historial\) alice: hola desde alice'
   rc=0
   chat_as bob --timeout 5 </dev/null >"$out/bob-2.out" 2>&1 || rc=$?
   check "a client whose key is not allowed (bob) is refused" test $rc -ne 0

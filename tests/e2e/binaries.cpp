@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <stdlib.h>
 #include <stdexcept>
 
 namespace charla::test {
@@ -12,6 +13,7 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_p
   const auto given = [&](const char* opt) { return std::find(extra.begin(), extra.end(), opt) != extra.end(); };
   if (!given("--heartbeat-ms")) argv.insert(argv.end(), {"--heartbeat-ms", "100"});
   if (!given("--expiry-ms")) argv.insert(argv.end(), {"--expiry-ms", "1000"});
+  if (!given("--db")) argv.insert(argv.end(), {"--db", ":memory:"});  // each test its own memory
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<Process>(argv, std::vector<std::string>{"NO_COLOR=1"});
   const auto line = proc_->wait_for_line("escuchando en", milliseconds(10000), true);
@@ -46,6 +48,29 @@ std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json) {
     throw std::runtime_error("monitor did not connect: " + p->out() + p->err());
   }
   return p;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/charla-test-XXXXXX";
+  path = ::mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+std::string keygen(const std::filesystem::path& secret) {
+  Process p({kKeygenBin, "--secret", secret.string()});
+  if (p.wait_exit(milliseconds(10000)) != 0) throw std::runtime_error("charla-keygen failed: " + p.err());
+  return p.out().substr(0, 40);
+}
+
+std::unique_ptr<Process> run_client(const std::string& name, const BrokerProcess& b, const std::filesystem::path& home,
+                                    std::vector<std::string> extra) {
+  std::vector<std::string> argv{kClientBin, name, "127.0.0.1", b.port_str(), "--timeout", "3"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(argv, std::vector<std::string>{"XDG_CONFIG_HOME=" + home.string()});
 }
 
 long rss_kb(pid_t pid) {

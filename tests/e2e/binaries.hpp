@@ -3,6 +3,7 @@
 
 #include "process.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,22 @@ class BrokerProcess {
 std::unique_ptr<Process> start_client(const std::string& name, const BrokerProcess& b,
                                       std::vector<std::string> extra = {});
 std::unique_ptr<Process> start_monitor(const BrokerProcess& b, bool json);
+
+// A folder of its own under /tmp, removed with everything in it.
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::filesystem::path path;
+};
+
+// charla-keygen --secret FILE: makes a key pair; returns the public key (Z85).
+std::string keygen(const std::filesystem::path& secret);
+
+// charla as a pipe client whose own keys live under `home` (XDG_CONFIG_HOME), not yet connected.
+std::unique_ptr<Process> run_client(const std::string& name, const BrokerProcess& b, const std::filesystem::path& home,
+                                    std::vector<std::string> extra);
 
 // A process's resident memory in KiB (VmRSS), -1 if it cannot be read.
 long rss_kb(pid_t pid);

@@ -22,28 +22,6 @@ namespace {
 
 constexpr milliseconds kWait{8000};
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/charla-keys-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
-
-std::string keygen(const fs::path& secret) {
-  Process p({kKeygenBin, "--secret", secret.string()});
-  REQUIRE(p.wait_exit(kWait) == 0);
-  return p.out().substr(0, 40);
-}
-
-std::unique_ptr<Process> run_client(const std::string& name, const BrokerProcess& b, const fs::path& home,
-                                    std::vector<std::string> extra) {
-  std::vector<std::string> argv{kClientBin, name, "127.0.0.1", b.port_str(), "--timeout", "3"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  return std::make_unique<Process>(argv, std::vector<std::string>{"XDG_CONFIG_HOME=" + home.string()});
-}
-
 }  // namespace
 
 TEST_CASE("charla-keygen writes a secret readable only by its owner and refuses to overwrite it", "[e2e][security]") {
@@ -139,7 +117,7 @@ TEST_CASE("plaintext and CURVE mixed up either way give a clear error", "[e2e][s
 }
 
 TEST_CASE("a broker on a public address without CURVE warns loudly at start-up", "[e2e][security]") {
-  Process p({kBrokerBin, "--bind", "0.0.0.0", "--port", "0", "--pub-port", "0"});
+  Process p({kBrokerBin, "--bind", "0.0.0.0", "--port", "0", "--pub-port", "0", "--db", ":memory:"});
   CHECK(p.wait_for_line("SIN CIFRAR", kWait, true));
   p.signal(SIGTERM);
   CHECK(p.wait_exit(kWait) == 0);
@@ -182,7 +160,7 @@ TEST_CASE("the broker reads a key file with blanks around the key and refuses on
     auto p = run_client("ana", broker, dir.path, {"--server-key", keys.public_z85});
     CHECK(p->wait_for_line("Conectado a", kWait));
   }
-  Process bad({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--curve-secret",
+  Process bad({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--db", ":memory:", "--curve-secret",
                (dir.path / "junk.key").string()});
   CHECK(bad.wait_exit(kWait) == 1);
   CHECK(bad.err().find("no contiene una clave CURVE") != std::string::npos);

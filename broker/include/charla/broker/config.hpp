@@ -18,6 +18,10 @@ inline constexpr int kRouterQueue = 64;
 // Frames in a row that cannot be decoded before a connection is cut off.
 inline constexpr unsigned kMaxBadInARow = 20;
 
+// Where charla-broker keeps its file when --db is not given: $XDG_STATE_HOME/charla
+// (or ~/.local/state/charla) /charla.db.
+std::string default_db_path();
+
 struct Config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8082;      // ROUTER: commands and private messages; 0 = any free port
@@ -37,6 +41,16 @@ struct Config {
   std::size_t max_queue = 1 << 20;
   double rate = 50;                  // messages per second per connection (token bucket); 0 = no limit
   double burst = 200;                // messages a connection may send at once before the rate applies
+
+  // Memory (docs/protocol.md 2.7). db: the SQLite file; ":memory:" keeps nothing
+  // across restarts; "" the default place (default_db_path()).
+  std::string db = ":memory:";
+  std::uint32_t history_on_join = 50;  // broadcasts a client is given when it joins
+  std::uint64_t history_keep = 10000;  // broadcasts kept at most (0: no limit)
+  std::uint32_t history_days = 0;      // and none older (0: any age)
+  std::uint32_t name_ttl_days = 90;    // a name owned by a key is free again after this long unused
+  std::uint32_t mail_keep = 100;       // private messages waiting for one user, at most
+  std::uint32_t mail_days = 30;        // and none older
 
   std::string curve_secret;                         // Z85; empty = plaintext
   std::optional<std::set<std::string>> allow_keys;  // 32-byte client public keys; none = any key

@@ -22,6 +22,8 @@ class ChatApp : private ChatView {
   // ChatView: how the console shows what the core says.
   void message(std::uint64_t ts_ms, const std::string& from, const std::string& text, bool mine) override;
   void private_message(std::uint64_t ts_ms, const std::string& peer, const std::string& text, bool outgoing) override;
+  void waiting_private_message(std::uint64_t ts_ms, const std::string& from, const std::string& text) override;
+  void history(Past kind, const std::vector<msg::Kept>& kept) override;
   void notice(const std::string& text) override;
   void error(const std::string& text) override;
   void help(const std::vector<std::string>& lines) override;

@@ -15,6 +15,7 @@
 #include <charla/client/connection.hpp>
 #include <charla/client/roster.hpp>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -55,6 +56,14 @@ class ChatView {
   // A private message received from `peer`, or (outgoing) sent to `peer` and accepted by the broker.
   virtual void private_message(std::uint64_t ts_ms, const std::string& peer, const std::string& text,
                                bool outgoing) = 0;
+  // A private message that waited for the user to come back (ts_ms: when it was sent).
+  virtual void waiting_private_message(std::uint64_t ts_ms, const std::string& from, const std::string& text) {
+    private_message(ts_ms, from, "(te esperaba) " + text, false);
+  }
+  // Broadcasts from the broker's history, oldest first: on joining, for /historial, for
+  // /buscar. Shown apart from live ones. The default makes each a notice.
+  enum class Past { on_join, more, found };
+  virtual void history(Past kind, const std::vector<msg::Kept>& kept);
   // Something happened: a join, a status, an answer to /usuarios or /info.
   virtual void notice(const std::string& text) = 0;
   // Something went wrong, or the user must do something.
@@ -119,6 +128,7 @@ class ChatCore : private RosterView {
   void rename(const std::string& name);
   void show_users();
   OnlineUser online(const std::string& key, const msg::UserEntry& e) const;
+  void show_history(std::uint64_t id, const msg::Chats& c);
   bool settled() const;  // everything the user sent has come back
   bool mine(const std::string& name) const;
   std::string endpoint() const;
@@ -134,6 +144,8 @@ class ChatCore : private RosterView {
   std::set<std::uint64_t> echoes_;
   unsigned replies_ = 0;
   std::optional<msg::Status> status_wanted_;
+  std::uint64_t oldest_shown_ = 0;  // the oldest broadcast of the history shown (hid), for /historial
+  std::map<std::uint64_t, std::string> held_;  // private messages waiting for their target, by number
   bool told_offline_ = false;  // "will be sent when back" said once per outage
   bool name_lost_ = false;     // our name is someone else's: waiting for /nombre
   bool finishing_ = false, quitting_ = false, done_ = false;

@@ -19,6 +19,8 @@ struct Users {};
 struct Info { std::string name; };
 struct SetStatus { msg::Status status; };
 struct Rename { std::string name; };
+struct History { std::uint64_t count = 0; };  // 0: the default page
+struct Search { std::string text; };
 struct Help {};
 struct Quit {};
 struct Empty {};
@@ -26,7 +28,7 @@ struct Invalid { std::string hint; };  // one line telling the user what to type
 }  // namespace cmd
 
 using Command = std::variant<cmd::Broadcast, cmd::Private, cmd::Users, cmd::Info, cmd::SetStatus, cmd::Rename,
-                             cmd::Help, cmd::Quit, cmd::Empty, cmd::Invalid>;
+                             cmd::History, cmd::Search, cmd::Help, cmd::Quit, cmd::Empty, cmd::Invalid>;
 
 Command parse_command(std::string_view line);
 

@@ -26,6 +26,7 @@ class Monitor : public RosterView {
 
  private:
   void on_event(const Event& e);
+  void history(const msg::Chats& c);
   void roster_snapshot(const msg::Users& u) override;
   void roster_changed(const msg::Presence& p) override;
   void roster_gap(std::uint64_t last, std::uint64_t seen) override;

@@ -18,6 +18,7 @@ bool valid_z85_key(std::string_view s) noexcept;
 KeyPair generate_keypair();
 std::string public_from_secret(const std::string& secret_z85);
 std::string z85_to_binary(const std::string& z85);  // 32 bytes
+std::string binary_to_z85(const std::string& key);  // 32 bytes to 40 characters
 
 // Reads one key from a file (surrounding blanks ignored). Throws std::runtime_error
 // with one readable sentence when the file is missing or holds no key.

@@ -52,6 +52,8 @@ enum class ErrorCode : std::uint8_t {
   queue_full,      // the target's queue of private messages is full: not delivered
   undelivered,     // a private message accepted earlier was never confirmed by its target
   forbidden,       // this connection may not do that (e.g. give an address without being a gateway)
+  name_owned,      // the name belongs to another key (names owned with CURVE)
+  mailbox_full,    // the offline user's waiting private messages are at their bound
   unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
@@ -84,6 +86,10 @@ struct Sync {};
 struct Bye {};
 struct Watch {};  // an observer (the monitor) asks for the welcome without joining
 struct Got { std::uint64_t dseq = 0; };  // every private message up to dseq has arrived
+// Broadcasts kept by the broker: the newest `limit` before `before` (0: the newest
+// of all, or, for a user whose name is owned, what they missed since they left).
+struct History { std::uint64_t before = 0; std::uint64_t limit = 0; };
+struct Search { std::string text; std::uint64_t limit = 0; };  // kept broadcasts holding these words
 
 // ---- broker -> client (ROUTER -> DEALER) ----
 struct Welcome {
@@ -123,6 +129,7 @@ struct Private {
   std::uint64_t dseq = 0;    // delivery number for this session: confirm with got
   std::uint64_t origin = 0;  // the sender's origin and number, when it numbered the message
   std::uint64_t n = 0;
+  bool stored = false;       // it waited for this user to come back (ts: when it was sent)
 };
 struct Ok { std::string re; };
 struct Pong {};
@@ -133,6 +140,18 @@ struct Error {
   std::uint64_t n = 0;  // the number of the message it is about, when that was numbered
 };
 struct Ack { std::uint64_t n = 0; };  // every numbered message up to n has been handled
+struct Kept {  // one broadcast the broker keeps (history)
+  std::uint64_t hid = 0;  // its number in the history: grows for ever, across restarts
+  std::string from;
+  std::string text;
+  std::uint64_t ts = 0;
+};
+struct Chats {  // reply to history and search, oldest first
+  std::vector<Kept> messages;
+  bool more = false;  // older ones (history) or further matches (search) exist
+};
+struct Held { std::string to; std::uint64_t n = 0; };       // a private message waits for `to` to come back
+struct Delivered { std::string to; std::uint64_t n = 0; };  // `to` has confirmed a private message that waited
 
 // ---- broker -> everyone (PUB -> SUB) ----
 struct Chat {
@@ -156,7 +175,9 @@ struct Beat { std::uint64_t pseq = 0; std::uint64_t cseq = 0; std::uint64_t inst
 struct Shutdown { std::string text; };
 
 using Message = std::variant<Hello, Say, Whisper, Who, Info, SetStatus, Ping, Sync, Bye, Watch, Got,  //
+                             History, Search,                                                   //
                              Welcome, Users, UserInfo, Private, Ok, Pong, Error, Ack,           //
+                             Chats, Held, Delivered,                                            //
                              Chat, Presence, Beat, Shutdown>;
 
 // The position of type T in Message: a number for tables indexed by message type.
@@ -171,7 +192,7 @@ constexpr std::size_t variant_index_of() {
 template <class T>
 inline constexpr std::size_t variant_index = variant_index_of<T>();
 
-// A type that clients send (hello … got); the others only the broker sends.
+// A type that clients send (hello … search); the others only the broker sends.
 bool is_request(const Message& m) noexcept;
 
 // The PUB topic a message is published under; empty for types that are never published.

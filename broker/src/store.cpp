@@ -1,0 +1,289 @@
+#include "store.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace charla::broker {
+namespace {
+
+// Each step takes the schema from one version to the next; the index is the version it makes.
+const char* const kMigrations[] = {
+    nullptr,  // version 0: an empty file
+    R"sql(
+      CREATE TABLE chat (
+        hid  INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts   INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        text TEXT NOT NULL
+      );
+      CREATE INDEX chat_ts ON chat(ts);
+      -- The words of the kept broadcasts, accents and case ignored ("nandu" finds "Ñandú").
+      -- Filled a little behind the broadcasts (index_some), rebuilt now and then as old
+      -- broadcasts go; a search joins chat, so that what is gone is never found.
+      CREATE VIRTUAL TABLE chat_words USING fts5(
+        text, content='chat', content_rowid='hid', tokenize='unicode61 remove_diacritics 2');
+      CREATE TABLE indexed (up_to INTEGER NOT NULL);
+      INSERT INTO indexed VALUES (0);
+      CREATE TABLE owned_name (
+        key      TEXT PRIMARY KEY,
+        name     TEXT NOT NULL,
+        owner    TEXT NOT NULL,
+        used_ms  INTEGER NOT NULL,
+        seen_hid INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE mail (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        to_key TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        text   TEXT NOT NULL,
+        ts     INTEGER NOT NULL,
+        origin INTEGER NOT NULL,
+        n      INTEGER NOT NULL
+      );
+      CREATE INDEX mail_to ON mail(to_key, id);
+    )sql",
+};
+
+std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::uint64_t u64(const SQLite::Column& c) { return static_cast<std::uint64_t>(c.getInt64()); }
+
+// Words of a search as an FTS5 query: each word quoted (so that none is an
+// operator) and all required.
+std::string as_query(const std::string& text) {
+  std::string out, word;
+  const auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += '"' + word + "\"*";
+    word.clear();
+  };
+  for (const char c : text) {
+    if (c == ' ' || c == '\t' || c == '"') {
+      flush();
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+Store::Store(const std::string& path) try
+    : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+  db_.exec("PRAGMA journal_mode=WAL");
+  // NORMAL: a commit survives the broker's crash (kill -9), not always a power cut (2.7).
+  db_.exec("PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=ON");
+  migrate();
+  insert_chat_.emplace(db_, "INSERT INTO chat(ts, sender, text) VALUES (?, ?, ?)");
+  indexed_ = static_cast<std::uint64_t>(db_.execAndGet("SELECT up_to FROM indexed").getInt64());
+} catch (const SQLite::Exception& e) {
+  throw std::runtime_error("no se puede usar la base de datos " + path + ": " + e.what());
+}
+
+void Store::migrate() {
+  const int have = db_.execAndGet("PRAGMA user_version").getInt();
+  constexpr int want = static_cast<int>(std::size(kMigrations)) - 1;
+  static_assert(want == kSchemaVersion);
+  if (have > want) {
+    throw std::runtime_error("la base de datos es de una versión más nueva de charla (esquema " +
+                             std::to_string(have) + "; esta entiende hasta el " + std::to_string(want) + ")");
+  }
+  for (int v = have + 1; v <= want; ++v) {
+    SQLite::Transaction t(db_);
+    db_.exec(kMigrations[v]);
+    db_.exec("PRAGMA user_version = " + std::to_string(v));
+    t.commit();
+  }
+}
+
+void Store::begin() {
+  if (!tx_) tx_.emplace(db_);
+}
+
+void Store::commit() {
+  if (!tx_) return;
+  tx_->commit();
+  tx_.reset();
+}
+
+std::uint64_t Store::add_chat(const std::string& from, const std::string& text, std::uint64_t ts) {
+  auto& q = *insert_chat_;
+  q.reset();
+  q.bind(1, i64(ts));
+  q.bind(2, from);
+  q.bind(3, text);
+  q.exec();
+  return static_cast<std::uint64_t>(db_.getLastInsertRowid());
+}
+
+bool Store::index_some(std::uint64_t most) {
+  const auto newest = newest_hid();
+  if (indexed_ >= newest) return false;
+  const auto up_to = std::min(newest, indexed_ + most);
+  SQLite::Statement q(db_, "INSERT INTO chat_words(rowid, text) SELECT hid, text FROM chat WHERE hid > ? AND hid <= ?");
+  q.bind(1, i64(indexed_));
+  q.bind(2, i64(up_to));
+  q.exec();
+  SQLite::Statement mark(db_, "UPDATE indexed SET up_to = ?");
+  mark.bind(1, i64(up_to));
+  mark.exec();
+  indexed_ = up_to;
+  return indexed_ < newest;
+}
+
+std::uint64_t Store::newest_hid() {
+  return static_cast<std::uint64_t>(db_.execAndGet("SELECT IFNULL(MAX(hid), 0) FROM chat").getInt64());
+}
+
+msg::Chats Store::read_chats(SQLite::Statement& q, std::uint64_t limit, bool oldest_first) {
+  msg::Chats out;
+  while (q.executeStep()) {
+    if (out.messages.size() == limit) {  // one more than asked: there are more
+      out.more = true;
+      break;
+    }
+    out.messages.push_back(msg::Kept{u64(q.getColumn(0)), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                                     u64(q.getColumn(3))});
+  }
+  if (oldest_first) std::reverse(out.messages.begin(), out.messages.end());
+  return out;
+}
+
+msg::Chats Store::history(std::uint64_t before, std::uint64_t limit) {
+  SQLite::Statement q(db_, "SELECT hid, sender, text, ts FROM chat WHERE hid < ? ORDER BY hid DESC LIMIT ?");
+  q.bind(1, before == 0 ? INT64_MAX : i64(before));
+  q.bind(2, i64(limit + 1));
+  return read_chats(q, limit, true);
+}
+
+msg::Chats Store::since(std::uint64_t after, std::uint64_t limit) {
+  SQLite::Statement q(db_, "SELECT hid, sender, text, ts FROM chat WHERE hid > ? ORDER BY hid DESC LIMIT ?");
+  q.bind(1, i64(after));
+  q.bind(2, i64(limit + 1));
+  return read_chats(q, limit, true);
+}
+
+msg::Chats Store::search(const std::string& text, std::uint64_t limit) {
+  const auto query = as_query(text);
+  if (query.empty()) return {};
+  while (index_some(SIZE_MAX)) {
+  }
+  SQLite::Statement q(db_,
+                      "SELECT chat.hid, chat.sender, chat.text, chat.ts FROM chat_words JOIN chat ON chat.hid = "
+                      "chat_words.rowid WHERE chat_words MATCH ? ORDER BY chat.hid DESC LIMIT ?");
+  q.bind(1, query);
+  q.bind(2, i64(limit + 1));
+  return read_chats(q, limit, false);
+}
+
+void Store::forget_chat_up_to(std::uint64_t last) {
+  SQLite::Statement q(db_, "DELETE FROM chat WHERE hid <= ?");
+  q.bind(1, i64(last));
+  forgotten_ += static_cast<std::uint64_t>(q.exec());
+  tidy_words();
+}
+
+void Store::forget_chat_before(std::uint64_t before_ms) {
+  SQLite::Statement q(db_, "DELETE FROM chat WHERE ts < ?");
+  q.bind(1, i64(before_ms));
+  forgotten_ += static_cast<std::uint64_t>(q.exec());
+  tidy_words();
+}
+
+// The words of forgotten broadcasts stay in the index (a search never finds them:
+// it joins chat) until there are as many of them as kForgottenBeforeRebuild.
+void Store::tidy_words() {
+  if (forgotten_ < kForgottenBeforeRebuild) return;
+  db_.exec("INSERT INTO chat_words(chat_words) VALUES ('rebuild')");
+  SQLite::Statement mark(db_, "UPDATE indexed SET up_to = (SELECT IFNULL(MAX(hid), 0) FROM chat)");
+  mark.exec();
+  indexed_ = newest_hid();
+  forgotten_ = 0;
+}
+
+std::vector<OwnedName> Store::names() {
+  std::vector<OwnedName> out;
+  SQLite::Statement q(db_, "SELECT key, name, owner, used_ms, seen_hid FROM owned_name");
+  while (q.executeStep()) {
+    out.push_back(OwnedName{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                            u64(q.getColumn(3)), u64(q.getColumn(4))});
+  }
+  return out;
+}
+
+void Store::own_name(const OwnedName& n) {
+  SQLite::Statement q(db_, "INSERT OR REPLACE INTO owned_name(key, name, owner, used_ms, seen_hid) VALUES (?, ?, ?, ?, ?)");
+  q.bind(1, n.key);
+  q.bind(2, n.name);
+  q.bind(3, n.owner);
+  q.bind(4, i64(n.used_ms));
+  q.bind(5, i64(n.seen_hid));
+  q.exec();
+}
+
+void Store::touch_name(const std::string& key, std::uint64_t used_ms, std::uint64_t seen_hid) {
+  SQLite::Statement q(db_, "UPDATE owned_name SET used_ms = ?, seen_hid = MAX(seen_hid, ?) WHERE key = ?");
+  q.bind(1, i64(used_ms));
+  q.bind(2, i64(seen_hid));
+  q.bind(3, key);
+  q.exec();
+}
+
+bool Store::release_name(const std::string& key) {
+  SQLite::Statement q(db_, "DELETE FROM owned_name WHERE key = ?");
+  q.bind(1, key);
+  return q.exec() > 0;
+}
+
+void Store::forget_names_unused_since(std::uint64_t ms) {
+  SQLite::Statement q(db_, "DELETE FROM owned_name WHERE used_ms < ?");
+  q.bind(1, i64(ms));
+  q.exec();
+}
+
+std::uint64_t Store::add_mail(const WaitingMail& m) {
+  SQLite::Statement q(db_, "INSERT INTO mail(to_key, sender, text, ts, origin, n) VALUES (?, ?, ?, ?, ?, ?)");
+  q.bind(1, m.to);
+  q.bind(2, m.from);
+  q.bind(3, m.text);
+  q.bind(4, i64(m.ts));
+  q.bind(5, i64(m.origin));
+  q.bind(6, i64(m.n));
+  q.exec();
+  return static_cast<std::uint64_t>(db_.getLastInsertRowid());
+}
+
+std::vector<WaitingMail> Store::mail_for(const std::string& to) {
+  std::vector<WaitingMail> out;
+  SQLite::Statement q(db_, "SELECT id, sender, text, ts, origin, n FROM mail WHERE to_key = ? ORDER BY id");
+  q.bind(1, to);
+  while (q.executeStep()) {
+    out.push_back(WaitingMail{u64(q.getColumn(0)), to, q.getColumn(1).getString(), q.getColumn(2).getString(),
+                              u64(q.getColumn(3)), u64(q.getColumn(4)), u64(q.getColumn(5))});
+  }
+  return out;
+}
+
+void Store::delete_mail(std::uint64_t id) {
+  SQLite::Statement q(db_, "DELETE FROM mail WHERE id = ?");
+  q.bind(1, i64(id));
+  q.exec();
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Store::mail_counts() {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  SQLite::Statement q(db_, "SELECT to_key, COUNT(*) FROM mail GROUP BY to_key");
+  while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), u64(q.getColumn(1)));
+  return out;
+}
+
+void Store::forget_mail_older_than(std::uint64_t ms) {
+  SQLite::Statement q(db_, "DELETE FROM mail WHERE ts < ?");
+  q.bind(1, i64(ms));
+  q.exec();
+}
+
+}  // namespace charla::broker

@@ -1,0 +1,182 @@
+// The broker's memory end to end (docs/protocol.md 2.7), with the real binaries
+// and SQLite files: history after kill -9 and after SIGTERM, names that belong
+// to a CURVE key, private messages that wait for their owner, and what a bad
+// database file does at start-up.
+#include "binaries.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+using namespace charla::test;
+using std::chrono::milliseconds;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr milliseconds kWait{8000};
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A CURVE broker on `db`, and one home (key pair) per user.
+struct CurveSetup {
+  CurveSetup() : server_public(keygen(dir.path / "srv.key")) {}
+  std::vector<std::string> broker_args(const std::vector<std::string>& more = {}) const {
+    std::vector<std::string> a{"--curve-secret", (dir.path / "srv.key").string(), "--db", (dir.path / "charla.db").string()};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  }
+  // `user` connects as `name` with its own key pair (made on first use in its home).
+  std::unique_ptr<Process> client(const std::string& name, const BrokerProcess& b, const std::string& user) const {
+    return run_client(name, b, dir.path / ("home-" + user), {"--server-key", server_public});
+  }
+  TempDir dir;
+  std::string server_public;
+};
+
+}  // namespace
+
+TEST_CASE("what was said survives kill -9 and SIGTERM of the broker", "[e2e][memory]") {
+  TempDir dir;
+  const auto db = (dir.path / "charla.db").string();
+  auto broker = std::make_unique<BrokerProcess>(std::vector<std::string>{"--db", db});
+  auto ana = start_client("ana", *broker);
+  ana->write("antes del kill\n");
+  REQUIRE(ana->wait_for_line("ana: antes del kill", kWait));
+  ana->write("/estado OCUPADO\n");  // answered after everything before it: the broadcast is acknowledged
+  REQUIRE(ana->wait_for_line("tu estado: OCUPADO", kWait));
+  broker->proc().signal(SIGKILL);
+  REQUIRE(broker->proc().wait_exit(kWait));
+
+  broker = std::make_unique<BrokerProcess>(std::vector<std::string>{"--db", db});
+  auto ben = start_client("ben", *broker);
+  CHECK(ben->wait_for_line("(historial) ana: antes del kill", kWait));
+  ben->write("antes del term\n");
+  REQUIRE(ben->wait_for_line("ben: antes del term", kWait));
+  broker->proc().signal(SIGTERM);
+  REQUIRE(broker->proc().wait_exit(kWait) == 0);
+
+  broker = std::make_unique<BrokerProcess>(std::vector<std::string>{"--db", db});
+  auto mon = start_monitor(*broker, true);
+  CHECK(mon->wait_for_line(R"("event":"history","user":"ana","text":"antes del kill")", kWait));
+  CHECK(mon->wait_for_line(R"("event":"history","user":"ben","text":"antes del term")", kWait));
+}
+
+TEST_CASE("with CURVE a name belongs to the first key that joins with it", "[e2e][memory][names]") {
+  CurveSetup s;
+  BrokerProcess broker(s.broker_args());
+  auto ana = s.client("ana", broker, "ana");
+  REQUIRE(ana->wait_for_line("Conectado a", kWait));
+  ana->write("/salir\n");
+  REQUIRE(ana->wait_exit(kWait) == 0);
+
+  auto eve = s.client("Ana", broker, "eve");  // another key, the same name in another case
+  REQUIRE(eve->wait_exit(kWait) == 1);
+  CHECK(eve->err().find("es de otra clave") != std::string::npos);
+
+  auto back = s.client("ana", broker, "ana");  // the owner's key again
+  CHECK(back->wait_for_line("Conectado a", kWait));
+}
+
+TEST_CASE("the owner's new connection replaces a ghost of theirs at once", "[e2e][memory][names]") {
+  CurveSetup s;
+  BrokerProcess broker(s.broker_args({"--expiry-ms", "60000"}));  // the ghost would linger a minute
+  auto mon = std::make_unique<Process>(
+      std::vector<std::string>{kMonitorBin, "127.0.0.1", broker.port_str(), "--json", "--server-key", s.server_public},
+      std::vector<std::string>{"XDG_CONFIG_HOME=" + (s.dir.path / "home-mon").string()});
+  REQUIRE(mon->wait_for_line(R"("event":"connected")", kWait));
+  auto ana = s.client("ana", broker, "ana");
+  REQUIRE(ana->wait_for_line("Conectado a", kWait));
+  ana->signal(SIGKILL);  // its session stays registered
+  auto again = s.client("ana", broker, "ana");
+  CHECK(again->wait_for_line("Conectado a", kWait));
+  CHECK(mon->wait_for_line(R"("event":"resume","user":"ana")", kWait));
+}
+
+TEST_CASE("a private message to an owner who is away waits, and its sender gets a receipt", "[e2e][memory][mail]") {
+  CurveSetup s;
+  BrokerProcess broker(s.broker_args());
+  auto ana = s.client("ana", broker, "ana");
+  REQUIRE(ana->wait_for_line("Conectado a", kWait));
+  ana->write("/salir\n");
+  REQUIRE(ana->wait_exit(kWait) == 0);
+
+  auto ben = s.client("ben", broker, "ben");
+  REQUIRE(ben->wait_for_line("Conectado a", kWait));
+  ben->write("@ana te dejo un recado\n");
+  CHECK(ben->wait_for_line("ana no está conectado: tu mensaje le esperará", kWait));
+
+  auto back = s.client("ana", broker, "ana");
+  const auto line = back->wait_for_line("(privado, te esperaba) ben: te dejo un recado", kWait);
+  CHECK(line);
+  CHECK(ben->wait_for_line("ana ha recibido tu mensaje «te dejo un recado»", kWait));
+}
+
+TEST_CASE("private messages waiting for one user are bounded", "[e2e][memory][mail]") {
+  CurveSetup s;
+  BrokerProcess broker(s.broker_args({"--mail-keep", "2"}));
+  auto ana = s.client("ana", broker, "ana");
+  REQUIRE(ana->wait_for_line("Conectado a", kWait));
+  ana->write("/salir\n");
+  REQUIRE(ana->wait_exit(kWait) == 0);
+  auto ben = s.client("ben", broker, "ben");
+  REQUIRE(ben->wait_for_line("Conectado a", kWait));
+  ben->write("@ana uno\n@ana dos\n@ana tres\n");
+  CHECK(ben->wait_for_line("no se envió «tres»", kWait));
+  CHECK(ben->out().find("demasiados mensajes privados esperando") != std::string::npos);
+}
+
+TEST_CASE("without CURVE nobody owns a name and a private message to someone away is refused", "[e2e][memory][mail]") {
+  BrokerProcess broker;
+  auto ben = start_client("ben", broker);
+  ben->write("@ana hola\n");
+  CHECK(ben->wait_for_line("'ana' no está conectado", kWait));
+}
+
+TEST_CASE("the administrator can free a name its key held", "[e2e][memory][names]") {
+  CurveSetup s;
+  {
+    BrokerProcess broker(s.broker_args());
+    auto ana = s.client("ana", broker, "ana");
+    REQUIRE(ana->wait_for_line("Conectado a", kWait));
+    ana->write("/salir\n");
+    REQUIRE(ana->wait_exit(kWait) == 0);
+    broker.proc().signal(SIGTERM);
+    REQUIRE(broker.proc().wait_exit(kWait) == 0);
+  }
+  Process release({kBrokerBin, "--db", (s.dir.path / "charla.db").string(), "--release-name", "ANA"});
+  REQUIRE(release.wait_exit(kWait) == 0);
+  CHECK(release.out().find("queda libre") != std::string::npos);
+  BrokerProcess broker(s.broker_args());
+  auto eve = s.client("ana", broker, "eve");
+  CHECK(eve->wait_for_line("Conectado a", kWait));
+}
+
+TEST_CASE("a file that is not a charla database stops the broker with one line and is left as it was",
+          "[e2e][memory][db]") {
+  TempDir dir;
+  const auto file = dir.path / "garbage.db";
+  std::ofstream(file) << std::string(4096, 'x');
+  const auto before = read_all(file);
+  Process p({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--db", file.string()});
+  REQUIRE(p.wait_exit(kWait) == 1);
+  CHECK(p.err().find("no se puede usar la base de datos") != std::string::npos);
+  CHECK(std::count(p.err().begin(), p.err().end(), '\n') == 1);
+  CHECK(read_all(file) == before);
+}
+
+TEST_CASE("a database where none can be written stops the broker with one line", "[e2e][memory][db]") {
+  TempDir dir;
+  std::ofstream(dir.path / "not-a-folder") << "x";
+  Process p({kBrokerBin, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0", "--db",
+             (dir.path / "not-a-folder" / "charla.db").string()});
+  REQUIRE(p.wait_exit(kWait) == 1);
+  CHECK(p.err().find("base de datos") != std::string::npos);
+}
