@@ -61,7 +61,7 @@ class Stage:
         ports = self.port_file("broker.ports")
         b = self.start([os.path.join(self.build, "broker", "charla-broker"), "--bind", "127.0.0.1",
                         "--port", str(self.broker_port or 0), "--pub-port", str(self.pub_port or 0),
-                        "--heartbeat-ms", "250", "--expiry-ms", "1500", "--port-file", ports,
+                        "--heartbeat-ms", "250", "--expiry-ms", "1500", "--port-file", ports, "--db", ":memory:",
                         "--curve-secret", os.path.join(self.out, "broker.key"),
                         "--gateway-keys", os.path.join(self.out, "gateways")] + list(extra), "broker")
         if not wait_for(lambda: os.path.exists(ports) and open(ports).read().endswith("\n")):
