@@ -254,8 +254,8 @@ def restarts(st, ana, bea):
           st.w.wait_exit() == 0 and st.b.wait_text("ana (127.0.0.1) salió") and st.b.wait_text("bea (127.0.0.1) salió"),
           st.w.text()[-300:])
     check("with the gateway gone, both pages say they are reconnecting to it",
-          wait_for(lambda: "reconectando con el servidor web" in ana.link() and
-                   "reconectando con el servidor web" in bea.link()), ana.link() + " / " + bea.link())
+          wait_for(lambda: all("servidor web" in b.link() and "reconectando" in b.link() for b in (ana, bea))),
+          ana.link() + " / " + bea.link())
     st.gateway()
     check("with the gateway back, both pages join again by themselves",
           wait_for(lambda: ana.link().startswith("● conectado a") and bea.link().startswith("● conectado a") and

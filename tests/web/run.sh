@@ -28,4 +28,5 @@ mkdir -p "$out"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1 PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the tree
 export HOME=$out/home TMPDIR=$out  # Chromium's profiles and caches: nothing of the user's
 mkdir -p "$HOME"
+ulimit -n 4096 2>/dev/null || true  # hostile.py holds a thousand sockets open, and the gateway as many
 exec /usr/bin/python3 "$repo/tests/web/drive.py" "$build" "$out"
