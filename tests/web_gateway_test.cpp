@@ -2,6 +2,8 @@
 // send queue and its "missed" notice, the Origin check, the address it vouches
 // for, and a real gateway (broker side, listener, WebSocket sessions) on
 // 127.0.0.1 in front of a real broker, spoken to by Beast WebSocket clients.
+#include "e2e/binaries.hpp"
+#include "e2e/process.hpp"
 #include "support/test_broker.hpp"
 #include "support/wait.hpp"
 
@@ -16,6 +18,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <string>
@@ -316,4 +319,29 @@ TEST_CASE("a message that is not the page's gets an error, and the socket can st
   const auto invalid = tab.next_of("refused");
   REQUIRE(invalid);
   CHECK((*invalid)["code"] == "name_invalid");
+}
+
+// ---- the binary ----------------------------------------------------------------------------
+
+TEST_CASE("charla-web answers --help and --version and exits 0", "[web][cli]") {
+  for (const char* flag : {"--help", "--version"}) {
+    charla::test::Process p({CHARLA_WEB_BIN, flag});
+    REQUIRE(p.wait_exit(kWait) == 0);
+    CHECK_FALSE(p.out().empty());
+  }
+}
+
+TEST_CASE("charla-web ends cleanly on SIGINT and SIGTERM, and says in one line when the broker is not there",
+          "[web][cli]") {
+  charla::test::BrokerProcess broker;
+  const int sig = GENERATE(SIGINT, SIGTERM);
+  charla::test::Process web({CHARLA_WEB_BIN, "127.0.0.1", broker.port_str(), "--http-port", "0"});
+  REQUIRE(web.wait_for_line("abre http://127.0.0.1:", kWait, true));
+  web.signal(sig);
+  CHECK(web.wait_exit(kWait) == 0);
+  CHECK(web.wait_for_line("charla-web: fin", kWait, true));
+
+  charla::test::Process nobody({CHARLA_WEB_BIN, "127.0.0.1", "1", "--http-port", "0", "--timeout", "0.5"});
+  CHECK(nobody.wait_exit(kWait) == 1);
+  CHECK(nobody.wait_for_line("no se pudo conectar con el servidor 127.0.0.1:1", kWait, true));
 }

@@ -81,6 +81,23 @@ int serve(Options& o) {
   const auto address = net::ip::make_address(o.listen);
   auto listener = std::make_shared<Listener>(ioc, tcp::endpoint{address, o.http_port}, state, tls.get());
   listener->run();
+  // Before saying where it listens: whoever reads that may signal it at once.
+  auto signals = std::make_unique<net::signal_set>(ioc, SIGINT, SIGTERM);
+  signals->async_wait([&](beast::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("señal {} recibida: despidiendo a las {} pestañas", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                 broker.tabs());
+    listener->stop();
+    // With no browser connected nothing else keeps the loop running: without this it
+    // would return at once, and the broker side would post its goodbye to a loop gone.
+    auto hold = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(ioc.get_executor());
+    broker.shutdown([&, hold] {
+      state.finish_all();  // the pages reconnect by themselves when the gateway is back
+      // What is queued goes out, and the sockets close; then the loop ends.
+      auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(500));
+      timer->async_wait([&ioc, timer](beast::error_code) { ioc.stop(); });
+    });
+  });
   const auto port = listener->port();
   if (!o.port_file.empty()) std::ofstream(o.port_file) << port << '\n';
   const auto shown = address.is_unspecified() ? std::string("127.0.0.1") : o.listen;
@@ -90,19 +107,6 @@ int serve(Options& o) {
     spdlog::info("sin CURVE, el servidor verá la dirección de esta pasarela, no la de cada navegador");
   }
 
-  auto signals = std::make_unique<net::signal_set>(ioc, SIGINT, SIGTERM);
-  signals->async_wait([&](beast::error_code ec, int sig) {
-    if (ec) return;
-    spdlog::info("señal {} recibida: despidiendo a las {} pestañas", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                 broker.tabs());
-    listener->stop();
-    broker.shutdown([&] {
-      state.finish_all();  // the pages reconnect by themselves when the gateway is back
-      // What is queued goes out, and the sockets close; then the loop ends.
-      auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(500));
-      timer->async_wait([&ioc, timer](beast::error_code) { ioc.stop(); });
-    });
-  });
   ioc.run();
   // The sockets' handlers go while the state they use is still there.
   signals.reset();

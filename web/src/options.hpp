@@ -15,7 +15,7 @@ namespace charla::web {
 struct Options {
   std::string host;
   std::uint16_t port = 8082;
-  std::string listen = "0.0.0.0";
+  std::string listen = "127.0.0.1";  // this machine only, until told otherwise (--listen)
   std::uint16_t http_port = 8080;
   client::SecurityArgs security;
   std::string tls_cert, tls_key;
