@@ -264,7 +264,7 @@ done
 # --- 2. the Debian packages -------------------------------------------------------------
 must "tools/build-deb.sh builds the packages (debian/changelog at CMake's version)" \
   in_background "$repo" tools/build-deb.sh "$debs"
-packages=("$debs"/charla-broker_*.deb "$debs"/charla_*.deb)
+packages=("$debs"/charla-broker_*.deb "$debs"/charla_*.deb "$debs"/charla-web_*.deb)
 check "lintian: no errors and no warnings on ${packages[*]##*/}" lintian --fail-on error,warning "${packages[@]}"
 
 # --- 3. the packages in a clean Debian 12 container -------------------------------------

@@ -13,6 +13,9 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   CLI::App app{"charla-web: el chat en el navegador. Sirve la página y, por cada pestaña, una sesión de charla en el "
                "servidor.\nAbre http://HOST:8080/ (https:// con --tls-cert) en un navegador."};
   app.set_version_flag("--version", std::string("charla-web ") + kVersionString);
+  app.set_config("--config", "",
+                 "Fichero de configuración: una opción por línea, 'nombre = valor' con el nombre largo "
+                 "(http-port = 8080); lo que se da en la línea de órdenes manda");
   app.add_option("host,-H,--host", o.host, "Servidor de charla (nombre o IP)")->required();
   app.add_option("puerto,-p,--port", o.port, "Puerto de comandos del servidor")->capture_default_str();
   app.add_option("--listen", o.listen, "Dirección donde se sirve la página")->capture_default_str();
