@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -237,8 +238,18 @@ class CharlaDirect final : public DirectClients {
 }  // namespace
 
 CharlaSystem::CharlaSystem(const CharlaOptions& o, const ClientConfig& clients)
-    : clients_(clients), ctx_(clients.io_threads), work_dir_(o.work_dir), numbered_(o.numbered) {
+    : clients_(clients), ctx_(clients.io_threads), work_dir_(o.work_dir), history_file_(o.history_file),
+      numbered_(o.numbered) {
   ctx_.set(zmq::ctxopt::max_sockets, 65535);
+  const auto given = [&](const char* opt) {
+    return std::find(o.broker_args.begin(), o.broker_args.end(), opt) != o.broker_args.end();
+  };
+  if (!history_file_.empty()) {
+    // Its broker is the bench's own, its file a fresh one: measured on something else it means nothing.
+    if (o.connect) throw std::runtime_error("charla-history needs a broker of its own, not --connect");
+    if (given("--db")) throw std::runtime_error("charla-history chooses its broker's --db; leave --db out");
+    if (std::filesystem::exists(history_file_)) throw std::runtime_error(history_file_ + " already exists");
+  }
   if (o.connect) {
     at_ = *o.connect;
     return;
@@ -246,18 +257,23 @@ CharlaSystem::CharlaSystem(const CharlaOptions& o, const ClientConfig& clients)
   const auto port_file = o.work_dir + "/charla-ports";
   std::vector<std::string> argv{o.broker_path, "--bind", "127.0.0.1", "--port", "0", "--pub-port", "0",
                                 "--port-file", port_file};
-  const auto given = [&](const char* opt) {
-    return std::find(o.broker_args.begin(), o.broker_args.end(), opt) != o.broker_args.end();
-  };
   if (!given("--log-level")) argv.insert(argv.end(), {"--log-level", "warn"});
   // F has one client broadcast as fast as the broker takes it, and D one client whisper
   // thousands of times a second: the default per-connection limit (50/s) would drop them.
   if (!given("--rate")) argv.insert(argv.end(), {"--rate", "0"});
+  // Without --db a broker keeps its history in the user's own file (~/.local/state/charla/).
+  if (!history_file_.empty()) {
+    argv.insert(argv.end(), {"--db", history_file_});
+  } else if (!given("--db")) {
+    argv.insert(argv.end(), {"--db", ":memory:"});
+  }
   argv.insert(argv.end(), o.broker_args.begin(), o.broker_args.end());
   ::unlink(port_file.c_str());
-  broker_ = std::make_unique<Child>(argv, o.work_dir + "/charla-broker.log");
+  // A log per system: the brokers of charla, charla-acked and charla-history run at the same time.
+  const auto log = o.work_dir + "/" + name() + "-broker.log";
+  broker_ = std::make_unique<Child>(argv, log);
   const auto text = wait_for_file(port_file, Clock::now() + std::chrono::seconds(10));
-  if (!text) throw std::runtime_error("charla-broker did not write its ports (see " + o.work_dir + "/charla-broker.log)");
+  if (!text) throw std::runtime_error("charla-broker did not write its ports (see " + log + ")");
   std::istringstream in(*text);
   in >> at_.port;
   at_.host = "127.0.0.1";
@@ -265,10 +281,15 @@ CharlaSystem::CharlaSystem(const CharlaOptions& o, const ClientConfig& clients)
 
 CharlaSystem::~CharlaSystem() {
   if (broker_) broker_->stop();
+  if (!history_file_.empty()) {
+    std::error_code ec;  // nothing to do if a file is not there
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(history_file_ + suffix, ec);
+  }
 }
 
 std::string CharlaSystem::next_prefix() {
-  return "b" + std::to_string(::getpid() % 1000) + (numbered_ ? "n" : "r") + std::to_string(++rows_) + "_";
+  const char* kind = numbered_ ? "n" : history_file_.empty() ? "r" : "h";
+  return "b" + std::to_string(::getpid() % 1000) + kind + std::to_string(++rows_) + "_";
 }
 
 void CharlaSystem::make_talker(Member& m) const { keep_deliveries(m, numbered_); }

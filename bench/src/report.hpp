@@ -1,6 +1,7 @@
 // The results: a table on stdout, the ratios charla/other per row, the ratios
-// charla-acked/charla (the acknowledged path), the targets of the issue
-// checked, and the same as CSV, Markdown and a PNG plot.
+// charla-acked/charla (the acknowledged path) and charla-history/charla (a
+// history file), the targets of the issues checked, and the same as CSV,
+// Markdown and a PNG plot.
 #pragma once
 
 #include "row.hpp"
@@ -22,8 +23,9 @@ struct RunInfo {
 
 void print_table(std::ostream& out, const std::vector<Row>& rows);
 void print_ratios(std::ostream& out, const std::vector<Row>& rows);
-// charla-acked/charla per row: what the acknowledged path costs.
-void print_acked(std::ostream& out, const std::vector<Row>& rows);
+// charla-acked/charla and charla-history/charla per row: what the acknowledged
+// path and a history file cost.
+void print_variants(std::ostream& out, const std::vector<Row>& rows);
 void print_targets(std::ostream& out, const std::vector<Row>& rows);
 
 void write_csv(const std::string& path, const std::vector<Row>& rows);

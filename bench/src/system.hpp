@@ -49,6 +49,8 @@ class System {
   virtual pid_t server_pid() const { return -1; }  // -1: no server, or not ours
   // False for a reference that only relays private messages: it has no F or Fp rows.
   virtual bool has_fanout() const { return true; }
+  // False for a variant that changes nothing on the private path: it has no D rows.
+  virtual bool has_direct() const { return true; }
   // `paced`: the publisher will send at a set rate, so it should favour latency over batching.
   virtual std::unique_ptr<FanoutClients> fanout(int subscribers, bool paced, Tally& tally,
                                                 Clock::time_point deadline) = 0;

@@ -18,8 +18,10 @@ TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the brok
   // and sanitizer builds send slowly enough that heartbeats can fall behind.
   // --pub-hwm counts frames of up to 32 KiB (a burst shares one): 1000 of them hold
   // at most ~32 MB, well under what is sent below, and far above the attentive
-  // client's backlog of at most 500 messages.
-  BrokerProcess broker({"--pub-hwm", "1000", "--rate", "0", "--expiry-ms", "30000"});
+  // client's backlog of at most 500 messages. A short history (--history-keep)
+  // keeps what is measured the publishing queue, not the 10 MB of history that
+  // 10,000 of these messages make by default in a --db :memory: broker.
+  BrokerProcess broker({"--pub-hwm", "1000", "--rate", "0", "--expiry-ms", "30000", "--history-keep", "100"});
   auto slow = start_client("lento", broker);
   slow->signal(SIGSTOP);
 
@@ -48,7 +50,10 @@ TEST_CASE("a stalled subscriber loses broadcasts, is told so, and costs the brok
   }
   const long rss_after = rss_kb(broker.proc().pid());
   INFO("broker RSS before " << rss_before << " kB, after " << rss_after << " kB");
-#ifndef __SANITIZE_ADDRESS__  // ASan keeps freed buffers in quarantine (256 MB): RSS says nothing there
+// ASan keeps freed buffers in quarantine (256 MB); under TSan every byte touched has
+// shadow memory besides, and its allocator holds on to more (measured: 175 MB here,
+// with a short history). RSS says nothing there; the plain build checks the bound.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   CHECK(rss_after - rss_before < 64 * 1024);  // bounded by the high-water mark, not by the 60 MB sent
 #endif
 

@@ -61,8 +61,10 @@ def main():
     def broker(extra):
         if os.path.exists(port_file):
             os.remove(port_file)
+        # --db :memory:: nothing written into the user's own history file, and a restarted broker
+        # starts from nothing (the scenario counts on it).
         b = start([broker_bin, "--bind", "127.0.0.1", "--heartbeat-ms", "250", "--expiry-ms", "1500",
-                   "--port-file", port_file] + extra, "broker")
+                   "--db", ":memory:", "--port-file", port_file] + extra, "broker")
         if not wait_for(lambda: os.path.exists(port_file) and open(port_file).read().strip()):
             raise RuntimeError("the broker did not start: " + b.out)
         return b, open(port_file).read().split()
