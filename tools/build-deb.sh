@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Debian packages charla-broker, charla and charla-gtk from this checkout.
+# Builds the Debian packages charla-broker, charla, charla-gtk and charla-web from this checkout.
 # Usage: tools/build-deb.sh [OUTDIR]      (default: build-deb/ in the repository)
 #
 # Builds with debhelper (debian/, dpkg-buildpackage -b) in a temporary copy of what git
 # lists (committed or not, ignored files left out), so nothing is written beside the
-# repository, and leaves charla-broker_*.deb, charla_*.deb and charla-gtk_*.deb (with their -dbgsym
+# repository, and leaves charla-broker_*.deb, charla_*.deb, charla-gtk_*.deb and charla-web_*.deb (with their -dbgsym
 # packages, .buildinfo and .changes) in OUTDIR, replacing the ones there. If OUTDIR holds
-# the packages of this very source already, builds nothing. Prints the paths of the three
+# the packages of this very source already, builds nothing. Prints the paths of the four
 # packages. Installs the build packages debian/control names if some are missing (as
 # root; otherwise says how).
 set -euo pipefail
@@ -41,7 +41,7 @@ trap 'rm -rf "$work"' EXIT
 # whether OUTDIR's packages were built from it. What the packages do not use (the
 # deployment, its test, the documentation) is left out.
 git -C "$repo" -c core.quotepath=off ls-files -z --cached --others --exclude-standard |
-  grep -zvE '^((ansible|tests/deploy|tests/gui|\.ci|docs)/|README\.md$)' |
+  grep -zvE '^((ansible|tests/deploy|tests/gui|tests/web|\.ci|docs)/|README\.md$)' |
   tar -C "$repo" --create --file="$work/source.tar" --null --files-from=- --ignore-failed-read \
     --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX 2>/dev/null
 source_sum=$(sha256sum "$work/source.tar" | cut -d' ' -f1)
@@ -49,7 +49,7 @@ stamp=$out/.charla-source.sha256
 
 built() {
   compgen -G "$out/charla-broker_${version}_*.deb" >/dev/null && compgen -G "$out/charla_${version}_*.deb" >/dev/null &&
-    compgen -G "$out/charla-gtk_${version}_*.deb" >/dev/null
+    compgen -G "$out/charla-gtk_${version}_*.deb" >/dev/null && compgen -G "$out/charla-web_${version}_*.deb" >/dev/null
 }
 if [[ -f $stamp && $(cat "$stamp") == "$source_sum" ]] && built; then
   echo "build-deb: $out already holds the packages of this source" >&2
@@ -60,8 +60,9 @@ else
   echo "build-deb: building charla $version in $src" >&2
   (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >&2
   mkdir -p "$out"
-  rm -f "$stamp" "$out"/charla{,-broker,-gtk}{,-dbgsym}_*.deb "$out"/charla_*.{buildinfo,changes}
+  rm -f "$stamp" "$out"/charla{,-broker,-gtk,-web}{,-dbgsym}_*.deb "$out"/charla_*.{buildinfo,changes}
   cp "$work"/*.deb "$work"/*.buildinfo "$work"/*.changes "$out/"
   echo "$source_sum" >"$stamp"
 fi
-ls "$out"/charla-broker_"$version"_*.deb "$out"/charla_"$version"_*.deb "$out"/charla-gtk_"$version"_*.deb
+ls "$out"/charla-broker_"$version"_*.deb "$out"/charla_"$version"_*.deb "$out"/charla-gtk_"$version"_*.deb \
+  "$out"/charla-web_"$version"_*.deb

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the suite as built for
 # use (with the bench's smoke run), the GTK client driven on a virtual display
-# (tests/gui), the Ansible deployment against moto and a systemd container, the
+# (tests/gui), the browser client in headless Chromium (tests/web), the Ansible deployment against moto and a systemd container, the
 # suite again under ThreadSanitizer and under AddressSanitizer+UBSan, then each
 # libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
-# Usage: tools/test.sh [plain|gui|deploy|tsan|asan|fuzz ...]   (default: all of them)
+# Usage: tools/test.sh [plain|gui|web|deploy|tsan|asan|fuzz ...]   (default: all of them)
 #
 # charla-gtk is built in every stage that builds everything (so it compiles with
 # -Werror and under the sanitizers), but run only by the gui stage, from the plain
@@ -16,7 +16,7 @@ tools/deps.sh test
 
 jobs=$(nproc)
 passed=0 failed=0
-count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed, M failed" from the deploy and gui tests)
+count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed, M failed" from the deploy, gui and web tests)
   local line
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1 || true)
   if [ -n "$line" ]; then
@@ -31,7 +31,7 @@ count() {  # adds the counts of a test log ("… out of N" from ctest, "N passed
   return 0
 }
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(plain gui deploy tsan asan fuzz)
+[ ${#stages[@]} -eq 0 ] && stages=(plain gui web deploy tsan asan fuzz)
 
 run_suite() {  # name, build dir, cmake args...
   local name=$1 dir=$2
@@ -94,11 +94,15 @@ for stage in "${stages[@]}"; do
       [ -x build/gtk/charla-gtk ] || plain_build  # its binaries, charla-gtk among them
       run_script "gui: two charla-gtk windows and a console client, driven through AT-SPI under Xvfb" \
         tests/gui/run.sh build ;;
+    web)
+      [ -x build/web/charla-web ] || plain_build  # its binaries, charla-web among them
+      run_script "web: two headless Chromium tabs and a console client through charla-web, and hostile input" \
+        tests/web/run.sh build ;;
     deploy)
       [ -x build/client/charla ] || plain_build  # its clients
       run_script "deploy: the Debian packages, and ansible (moto + systemd containers)" tests/deploy/run.sh build ;;
     fuzz) run_fuzz ;;
-    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, gui, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
+    *) echo "tools/test.sh: etapa desconocida '$stage' (plain, gui, web, deploy, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "== all stages passed: ${stages[*]}" >&2

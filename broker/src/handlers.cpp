@@ -126,10 +126,10 @@ std::optional<std::string> address(Request& r, const msg::Hello& m) {
 
 // A new connection takes its own session over (2.6): same name and status, no
 // leave or join; what its user had not confirmed is sent again. Its own: its
-// resume token says so, or (2.7) the key that owns the name.
-bool resume(Request& r, msg::Hello& m, const std::string& ip) {
+// resume token says so, or (2.7) the key that owns the name (`owner`, "" for none).
+bool resume(Request& r, msg::Hello& m, const std::string& ip, const std::string& owner) {
   const auto ours = [&](const Session& s) {
-    return (!m.resume.empty() && s.resume_token == m.resume) || (!r.key.empty() && s.owner == r.key);
+    return (!m.resume.empty() && s.resume_token == m.resume) || (!owner.empty() && s.owner == owner);
   };
   auto t = r.shared.registry.take_over(m.name, ours, std::string(r.rid), ip, r.worker, r.now);
   if (t.outcome == Registry::TakeOver::none) return false;
@@ -158,12 +158,15 @@ void join(Request& r, msg::Hello& m) {
   if (!ip) return;
   const auto folded = msg::fold_name(m.name);
   const auto now_ms = wall_ms();
-  const std::string owner(r.key);
-  if (!owner.empty() && r.shared.names.check(folded, owner, now_ms) == NameBook::Claim::theirs) {
+  const std::string key(r.key);
+  if (!key.empty() && r.shared.names.check(folded, key, now_ms) == NameBook::Claim::theirs) {
     r.error(ErrorCode::name_owned, "el nombre '" + m.name + "' es de otra clave", "hello");
     return;
   }
-  if ((!m.resume.empty() || !owner.empty()) && resume(r, m, *ip)) return;
+  // A trusted gateway's key speaks for many users (4.2): with it one user could take
+  // another's session or name. Its users own no names: first come, first served.
+  const std::string owner(r.from_gateway ? std::string() : key);
+  if ((!m.resume.empty() || !owner.empty()) && resume(r, m, *ip, owner)) return;
   auto s = std::make_shared<Session>(std::string(r.rid), m.name, *ip, r.worker, r.now, new_resume_token(), m.origin,
                                      owner);
   msg::Presence joined;

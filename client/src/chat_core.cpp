@@ -313,14 +313,19 @@ void ChatCore::roster_changed(const msg::Presence& p) {
       }
       break;
   }
-  view_.users_changed(users());
+  if (!view_.takes_changes()) return view_.users_changed(users());
+  const auto& now = roster_.mirror().users();
+  if (const auto it = now.find(key); it != now.end()) return view_.user_changed(online(key, it->second), true);
+  view_.user_changed({name, p.status, p.ip, p.ts, false, me}, false);
+}
+
+OnlineUser ChatCore::online(const std::string& key, const msg::UserEntry& e) const {
+  return {shown(e.name), e.status, e.ip, e.since, idle_.count(key) != 0, mine(e.name)};
 }
 
 std::vector<OnlineUser> ChatCore::users() const {
   std::vector<OnlineUser> out;
-  for (const auto& [key, e] : roster_.mirror().users()) {  // a map by folded name: sorted
-    out.push_back({shown(e.name), e.status, e.ip, e.since, idle_.count(key) != 0, mine(e.name)});
-  }
+  for (const auto& [key, e] : roster_.mirror().users()) out.push_back(online(key, e));  // by folded name: sorted
   return out;
 }
 

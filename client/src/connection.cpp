@@ -108,14 +108,20 @@ class Connection::HandshakeWatch : public zmq::monitor_t {
   std::optional<Failure> failure_;
 };
 
-Connection::Connection(Options o) : opt_(std::move(o)), delivery_(new_origin()) {}
+Connection::Connection(Options o) : Connection(std::move(o), nullptr) {}
+Connection::Connection(Options o, zmq::context_t& ctx) : Connection(std::move(o), &ctx) {}
+Connection::Connection(Options o, zmq::context_t* ctx)
+    : opt_(std::move(o)),
+      own_ctx_(ctx != nullptr ? nullptr : std::make_unique<zmq::context_t>(1)),
+      ctx_(ctx != nullptr ? *ctx : *own_ctx_),
+      delivery_(new_origin()) {}
 Connection::~Connection() { close(); }
 
 std::string Connection::endpoint() const { return "tcp://" + opt_.host + ":" + std::to_string(opt_.port); }
 
 msg::Message Connection::join_request() const {
   if (opt_.name.empty()) return msg::Watch{};
-  return msg::Hello{opt_.name, resume_, delivery_.origin()};
+  return msg::Hello{opt_.name, resume_, delivery_.origin(), opt_.ip};
 }
 
 void Connection::secure(zmq::socket_t& s) const {
@@ -132,7 +138,10 @@ void Connection::open() {
   dealer_->set(zmq::sockopt::linger, 500);
   dealer_->set(zmq::sockopt::reconnect_ivl, 100);
   dealer_->set(zmq::sockopt::reconnect_ivl_max, 1000);
-  handshake_ = std::make_unique<HandshakeWatch>(*dealer_, "inproc://charla-handshake-" + std::to_string(++handshakes_), opt_);
+  // Unique in the context, which many connections may share (a gateway's).
+  const auto watch_at = "inproc://charla-handshake-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "-" +
+                        std::to_string(++handshakes_);
+  handshake_ = std::make_unique<HandshakeWatch>(*dealer_, watch_at, opt_);
   try {
     dealer_->connect(endpoint());
   } catch (const zmq::error_t& e) {
@@ -154,7 +163,7 @@ void Connection::connect_sub() {
   sub_.emplace(ctx_, zmq::socket_type::sub);
   secure(*sub_);
   sub_->set(zmq::sockopt::rcvhwm, msg::kPubQueueFrames);  // as many frames as the broker queues for us
-  if (!opt_.name.empty()) sub_->set(zmq::sockopt::subscribe, msg::kTopicChat);
+  if (!opt_.name.empty() || opt_.feed) sub_->set(zmq::sockopt::subscribe, msg::kTopicChat);
   sub_->set(zmq::sockopt::subscribe, msg::kTopicPresence);
   sub_->set(zmq::sockopt::subscribe, msg::kTopicSys);
   sub_->connect("tcp://" + opt_.host + ":" + std::to_string(welcome_.pub_port));
@@ -165,36 +174,50 @@ void Connection::connect_sub() {
 // The first join runs the same state machine as every later one (down ->
 // joining -> up, then the subscription made live); only a refusal or a failed
 // handshake ends it here instead of being retried.
-const msg::Welcome& Connection::start() {
-  const auto deadline = Clock::now() + opt_.timeout;
+void Connection::begin() {
+  start_deadline_ = Clock::now() + opt_.timeout;
   starting_ = true;
   start_failure_.reset();
   state_ = State::down;
   next_attempt_ = Clock::now();
   backoff_ = opt_.timeout;  // one attempt, as long as the whole timeout
-  std::vector<zmq::pollitem_t> none;
-  while (state_ != State::up || !sub_live_) {
-    if (start_failure_) break;
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      start_failure_ = JoinFailed(
-          std::nullopt, state_ == State::up
-                            ? "no llega la difusión del servidor (puerto " + std::to_string(welcome_.pub_port) +
-                                  "); ¿un cortafuegos?"
-                            : "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
-                                  " no responde (¿está en marcha? ¿es el puerto correcto?)");
-      break;
-    }
-    poll(std::min(left, kSyncEvery), none, early_);
+}
+
+Connection::Start Connection::starting() {
+  if (!starting_) return start_failure_ ? Start::failed : Start::joined;
+  if (state_ == State::up && sub_live_ && !start_failure_) {
+    starting_ = false;
+    backoff_ = milliseconds(1000);
+    return Start::joined;
   }
+  if (!start_failure_ && Clock::now() >= start_deadline_) {
+    start_failure_ = JoinFailed(
+        std::nullopt, state_ == State::up
+                          ? "no llega la difusión del servidor (puerto " + std::to_string(welcome_.pub_port) +
+                                "); ¿un cortafuegos?"
+                          : "el servidor " + opt_.host + ":" + std::to_string(opt_.port) +
+                                " no responde (¿está en marcha? ¿es el puerto correcto?)");
+  }
+  if (!start_failure_) return Start::pending;
   starting_ = false;
   backoff_ = milliseconds(1000);
-  if (start_failure_) {
-    close();
-    state_ = State::down;
-    throw *start_failure_;
+  close();
+  state_ = State::down;
+  return Start::failed;
+}
+
+const msg::Welcome& Connection::start() {
+  begin();
+  std::vector<zmq::pollitem_t> none;
+  for (;;) {
+    switch (starting()) {
+      case Start::joined: return welcome_;
+      case Start::failed: throw *start_failure_;
+      case Start::pending: break;
+    }
+    const auto left = std::chrono::duration_cast<milliseconds>(start_deadline_ - Clock::now());
+    poll(std::clamp(left, milliseconds(0), kSyncEvery), none, early_);
   }
-  return welcome_;
 }
 
 void Connection::send_now(const msg::Message& m, std::uint64_t id) {
@@ -237,9 +260,7 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
   if (last_poll_ != Clock::time_point{}) forgive_stall(Clock::now() - last_poll_, max_wait);
   std::vector<zmq::pollitem_t> items;
   items.reserve(2 + extra.size());
-  const std::size_t first_extra = (dealer_ ? 1 : 0) + (sub_ ? 1 : 0);
-  if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
-  if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+  const std::size_t mine = watch(items);
   items.insert(items.end(), extra.begin(), extra.end());
 
   // Wake for the next timer: heartbeat, sync, liveness, handshake, or reconnect attempt.
@@ -253,14 +274,42 @@ void Connection::poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra
     for (auto& it : items) it.revents = 0;
   }
   forgive_stall(Clock::now() - polled, wait);
-  for (std::size_t i = 0; i < extra.size(); ++i) extra[i].revents = items[first_extra + i].revents;
-  std::size_t k = 0;
-  const bool dealer_ready = dealer_ && (items[k++].revents & ZMQ_POLLIN);
-  const bool sub_ready = sub_ && (items[k++].revents & ZMQ_POLLIN);
+  for (std::size_t i = 0; i < extra.size(); ++i) extra[i].revents = items[mine + i].revents;
+  serve(std::span<const zmq::pollitem_t>(items.data(), mine), out);
+  last_poll_ = Clock::now();
+}
+
+std::size_t Connection::watch(std::vector<zmq::pollitem_t>& items) {
+  const auto before = items.size();
+  if (dealer_) items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
+  if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+  return items.size() - before;
+}
+
+void Connection::serve(std::span<const zmq::pollitem_t> mine, std::deque<Event>& out) {
+  // The items are those watch() gave, for the sockets of that moment: match them by handle.
+  bool dealer_ready = false, sub_ready = false;
+  for (const auto& it : mine) {
+    if (!(it.revents & ZMQ_POLLIN)) continue;
+    if (dealer_ && it.socket == dealer_->handle()) dealer_ready = true;
+    if (sub_ && it.socket == sub_->handle()) sub_ready = true;
+  }
   if (dealer_ready) on_dealer(out);
   if (sub_ready && sub_) on_sub(out);
   timers(Clock::now(), out);
-  last_poll_ = Clock::now();
+}
+
+void Connection::feed(const msg::Message& m, std::deque<Event>& out) {
+  // As a SUB of its own would: nothing before the welcome, nothing while down.
+  if (!opt_.shared_sub || state_ != State::up) return;
+  last_recv_ = Clock::now();
+  sub_live_ = true;
+  if (rejoined_) {
+    out.emplace_back(*rejoined_);
+    rejoined_.reset();
+    send_waiting();
+  }
+  (void)on_published(msg::Message(m), out);
 }
 
 // `took` for something that should have taken at most `expected`: anything
@@ -348,6 +397,9 @@ void Connection::on_sub(std::deque<Event>& out) {
 }
 
 bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
+  // A gateway's shared subscription hands everything on as it came; the connections
+  // it feeds judge it for themselves.
+  if (opt_.feed) out.emplace_back(msg::Decoded{m, 0});
   if (auto* b = std::get_if<msg::Beat>(&m)) {
     if (b->instance != welcome_.instance) {
       lost("el servidor se reinició", out);
@@ -360,12 +412,12 @@ bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
   } else if (auto* c = std::get_if<msg::Chat>(&m)) {
     if (chat_last_ != 0 && c->seq > chat_last_ + 1) out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
     chat_last_ = std::max(chat_last_, c->seq);
-    if (!delivery_.fresh(*c)) return true;  // a resend we have shown already
+    if (opt_.name.empty() || !delivery_.fresh(*c)) return true;  // a feed's, or a resend we have shown already
   } else if (auto* s = std::get_if<msg::Shutdown>(&m)) {
     lost(s->text.empty() ? std::string("el servidor se ha cerrado") : s->text, out);
     return false;
   }
-  out.emplace_back(msg::Decoded{std::move(m), 0});
+  if (!opt_.feed) out.emplace_back(msg::Decoded{std::move(m), 0});
   return true;
 }
 
@@ -379,7 +431,12 @@ void Connection::on_welcome(const msg::Welcome& w) {
   handshake_.reset();
   backoff_ = milliseconds(1000);
   last_recv_ = last_dealer_recv_ = Clock::now();
-  connect_sub();
+  if (opt_.shared_sub) {
+    sub_live_ = false;  // until the shared subscription brings anything
+    last_sync_ = {};
+  } else {
+    connect_sub();
+  }
   // Told once the subscription is live, so that "reconnected" means all of it; what
   // waited goes out then too, so that its broadcasts come back to us as to everyone.
   if (!starting_) rejoined_ = link::Rejoined{w.resumed};

@@ -266,6 +266,9 @@ must "tools/build-deb.sh builds the packages (debian/changelog at CMake's versio
   in_background "$repo" tools/build-deb.sh "$debs"
 packages=("$debs"/charla-broker_*.deb "$debs"/charla_*.deb)
 check "lintian: no errors and no warnings on ${packages[*]##*/}" lintian --fail-on error,warning "${packages[@]}"
+# Linted, but not installed in the container below, whose checks are the two packages'.
+web_package=("$debs"/charla-web_*.deb)
+check "lintian: no errors and no warnings on ${web_package[*]##*/}" lintian --fail-on error,warning "${web_package[@]}"
 
 # --- 3. the packages in a clean Debian 12 container -------------------------------------
 in_background "$here" ./rootfs.sh >"$work/rootfs.path" || { fail "a root filesystem"; exit 1; }

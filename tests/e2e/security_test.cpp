@@ -228,3 +228,26 @@ TEST_CASE("only a trusted gateway's connection may give its user's own address",
   const auto own = ordinary.ask(msg::Info{"honesto"});
   CHECK(std::get<msg::UserInfo>(own).ip == "127.0.0.1");
 }
+
+TEST_CASE("users of one trusted gateway share its key but never each other's names or sessions",
+          "[e2e][security][gateway]") {
+  namespace msg = charla::msg;
+  TempDir dir;
+  const auto server_public = keygen(dir.path / "srv.key");
+  fs::create_directories(dir.path / "gateways");
+  keygen(dir.path / "gw.key");
+  fs::copy_file(dir.path / "gw.pub", dir.path / "gateways" / "gw.pub");
+  BrokerProcess broker({"--curve-secret", (dir.path / "srv.key").string(), "--gateway-keys", (dir.path / "gateways").string()});
+  const msg::KeyPair gateway{msg::read_key_file(dir.path / "gw.pub"), msg::read_key_file(dir.path / "gw.key")};
+  zmq::context_t ctx(1);
+
+  CurveDealer ana(ctx, broker, server_public, gateway);
+  REQUIRE(std::holds_alternative<msg::Welcome>(ana.ask(msg::Hello{"ana", "", 5, "203.0.113.9"})));
+  CurveDealer other(ctx, broker, server_public, gateway);  // another tab, the same key
+  const auto taken = other.ask(msg::Hello{"ANA", "", 6, "203.0.113.10"});
+  REQUIRE(std::holds_alternative<msg::Error>(taken));
+  CHECK(std::get<msg::Error>(taken).code == msg::ErrorCode::name_taken);
+  const auto info = ana.ask(msg::Info{"ana"});  // ana's session is still hers
+  REQUIRE(std::holds_alternative<msg::UserInfo>(info));
+  CHECK(std::get<msg::UserInfo>(info).ip == "203.0.113.9");
+}

@@ -75,6 +75,12 @@ class ChatView {
   virtual void own_status(msg::Status status, bool by_idleness) { (void)status, (void)by_idleness; }
   // Who is online, whole, after every change (sorted by name).
   virtual void users_changed(const std::vector<OnlineUser>& users) { (void)users; }
+  // A view that keeps the list itself and wants only what changed (the web gateway,
+  // which would otherwise send each of its tabs the whole list at every change) says
+  // so here: then users_changed comes only with a new snapshot, and user_changed with
+  // each change (`online` false: the user left or was lost).
+  virtual bool takes_changes() const { return false; }
+  virtual void user_changed(const OnlineUser& user, bool online) { (void)user, (void)online; }
   // The answer to /info, besides its notice.
   virtual void user_info(const msg::UserInfo& info) { (void)info; }
   // Someone else holds our name now. True: tell the user (Link::State::name_lost)
@@ -121,6 +127,7 @@ class ChatCore : private RosterView {
   void request(const msg::Message& m, std::uint64_t id);
   void rename(const std::string& name);
   void show_users();
+  OnlineUser online(const std::string& key, const msg::UserEntry& e) const;
   void show_history(std::uint64_t id, const msg::Chats& c);
   bool settled() const;  // everything the user sent has come back
   bool mine(const std::string& name) const;

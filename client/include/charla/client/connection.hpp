@@ -4,7 +4,15 @@
 // or restarted broker and joins again by itself, with a capped backoff, taking
 // its own session over when the broker still holds it. What the user sends is
 // numbered and sent again until acknowledged (delivery.hpp), so nothing typed
-// is lost to a reconnection. Single-threaded: the application calls poll().
+// is lost to a reconnection. Single-threaded: the application calls poll(), or,
+// serving many connections from one loop (the web gateway), watch() and serve().
+//
+// A gateway serves each of its users with a Connection of their own (its own
+// DEALER and session), and takes the broadcasts for all of them from one shared
+// subscription: an observer with `feed` set, whose every published message the
+// gateway hands to each user's connection (`shared_sub` set: no SUB of its own)
+// with feed(). Each connection still judges what it is fed for itself (chat
+// gaps, resends, a restarted broker), as if from a SUB of its own.
 #pragma once
 
 #include <charla/client/delivery.hpp>
@@ -16,6 +24,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -55,15 +64,32 @@ class Connection {
     milliseconds timeout{5000};
     // CURVE: the broker's public key and this client's key pair (Z85); empty = plaintext.
     std::string server_key, public_key, secret_key;
+    // A trusted gateway's word for its user's own address, sent in hello (protocol 4.2).
+    std::string ip{};
+    // No SUB of its own: what a shared subscription received comes through feed().
+    bool shared_sub = false;
+    // An observer (no name) whose SUB takes broadcasts too, and which hands on every
+    // published message as it came (msg::Decoded), before judging it: a gateway's
+    // shared subscription.
+    bool feed = false;
   };
 
   explicit Connection(Options o);
+  // Its sockets in `ctx` (shared by the many connections of a gateway), not in a context of its own.
+  Connection(Options o, zmq::context_t& ctx);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Joins (or watches) and waits until the subscription is live. Throws JoinFailed.
   const msg::Welcome& start();
+  // The same without waiting, for a loop that serves many connections: begin(), then
+  // serve() until starting() says joined (the events so far are in what serve() gave)
+  // or failed (failure() says why; the sockets are closed).
+  enum class Start { pending, joined, failed };
+  void begin();
+  Start starting();
+  const std::optional<JoinFailed>& failure() const noexcept { return start_failure_; }
 
   // Sends now, or queues until joined again if the link is down (at most 1000).
   void send(const msg::Message& m, std::uint64_t id = 0);
@@ -81,6 +107,14 @@ class Connection {
   // Waits up to max_wait for socket traffic, timers, or one of `extra` (raw fds,
   // such as stdin); appends what happened to `out`; sets revents in `extra`.
   void poll(milliseconds max_wait, std::vector<zmq::pollitem_t>& extra, std::deque<Event>& out);
+  // poll() taken apart, for a loop that polls many connections at once: watch() appends
+  // this connection's sockets to a poll set; after polling, serve() takes exactly those
+  // items back, reads what arrived and runs the timers (call it every 50 ms or so even
+  // when nothing arrived).
+  std::size_t watch(std::vector<zmq::pollitem_t>& items);
+  void serve(std::span<const zmq::pollitem_t> mine, std::deque<Event>& out);
+  // shared_sub: a message the shared subscription received (a chat, presence, beat or shutdown).
+  void feed(const msg::Message& m, std::deque<Event>& out);
 
   bool up() const noexcept { return state_ == State::up; }
   const std::string& name() const noexcept { return opt_.name; }
@@ -92,6 +126,7 @@ class Connection {
   enum class State { down, joining, up, stopped };  // stopped: our name is someone else's
   class HandshakeWatch;  // zmq::monitor_t on the DEALER: why a handshake failed
 
+  explicit Connection(Options o, zmq::context_t* ctx);
   void open();
   void secure(zmq::socket_t& s) const;
   void close();
@@ -116,7 +151,8 @@ class Connection {
   milliseconds expiry() const noexcept { return milliseconds(welcome_.expiry_ms ? welcome_.expiry_ms : 5000); }
 
   Options opt_;
-  zmq::context_t ctx_{1};
+  std::unique_ptr<zmq::context_t> own_ctx_;  // when no context was given
+  zmq::context_t& ctx_;
   std::optional<zmq::socket_t> dealer_, sub_;
   std::unique_ptr<HandshakeWatch> handshake_;
   unsigned handshakes_ = 0;  // each watch gets its own inproc address
@@ -127,6 +163,7 @@ class Connection {
   // While start() runs: a refusal or a failed handshake ends it with JoinFailed.
   bool starting_ = false;
   std::optional<JoinFailed> start_failure_;
+  Clock::time_point start_deadline_{};
   // Liveness: an observer hears beats on SUB; a joined client also expects its
   // pongs and acknowledgements on the DEALER.
   Clock::time_point last_recv_{}, last_dealer_recv_{}, last_send_{}, last_sync_{}, last_poll_{}, last_ping_{};
