@@ -47,6 +47,9 @@ talk_to_broker() {
   check "the monitor sees alice join and leave" \
     until_line 20 "$out/monitor.out" '"event":"leave","user":"alice"'
   check "... after she joined" seen "$out/monitor.out" '"event":"join","user":"alice"'
+  # Said while alice is away: her history when she comes back, after the redeploy below.
+  printf 'hola desde bob\n' >&"$bob_in"
+  check "bob's line comes back to him" until_line 20 "$out/bob.out" 'bob: hola desde bob'
 
   exec {bob_in}>&-
   check "bob leaves when his input ends; the monitor sees it" \
@@ -73,8 +76,9 @@ check_allow_list() {
   local out=$work/clients rc=0
   printf 'sigo aqui\n' | chat_as alice >"$out/alice-2.out" 2>&1 || rc=$?
   check "an allowed client (alice) still gets in" test $rc -eq 0
-  check "what was said before the redeploy is in the history (the broker's file in its state directory)" \
-    seen "$out/alice-2.out" '\(historial\) alice: hola desde alice'
+  # alice owns her name (CURVE): on joining she is given what was said since she left.
+  check "what was said while alice was away, before the redeploy, is her history (the broker's file in its state directory)" \
+    seen "$out/alice-2.out" '\(historial\) bob: hola desde bob'
   rc=0
   chat_as bob --timeout 5 </dev/null >"$out/bob-2.out" 2>&1 || rc=$?
   check "a client whose key is not allowed (bob) is refused" test $rc -ne 0

@@ -396,6 +396,36 @@ run_play "deploy.yml with it (charla_broker_deb)" rebuilt.log deploy.yml -i "$wo
 check "it is installed over the installed one of the same version" ssh_to test -f /usr/share/doc/charla-broker/rebuilt
 check "the broker restarted on it" test "$(main_pid)" != "$pid" -a "$(ssh_to systemctl is-active "$unit" || true)" = active
 
+# --- 10b. the browser client's gateway beside the broker (charla_web_enabled) ---------------
+read -r web_port <<<"$(free_ports 1)"
+web_args=(-i "$work/local/inventory.yml" -e charla_web_enabled=true -e "charla_web_port=$web_port"
+  -e charla_web_listen=127.0.0.1)
+run_play "deploy.yml with charla_web_enabled (a self-signed certificate made on the host)" web-1.log \
+  deploy.yml "${web_args[@]}"
+check "charla-web's unit is active" test "$(ssh_to systemctl is-active charla-web || true)" = active
+# The page over HTTPS (the certificate is self-signed: not verified here), within 30 s.
+web_page() {
+  /usr/bin/python3 - "$web_port" <<'PY'
+import ssl, sys, time, urllib.request
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+deadline = time.monotonic() + 30
+while True:
+    try:
+        with urllib.request.urlopen("https://127.0.0.1:%s/" % sys.argv[1], context=ctx, timeout=5) as r:
+            sys.exit(0 if r.status == 200 and b"<html" in r.read().lower() else 1)
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.5)
+PY
+}
+check "charla-web serves the page over HTTPS on 127.0.0.1:$web_port" web_page
+check "systemd-analyze security --threshold=30 passes for charla-web" \
+  ssh_to sudo systemd-analyze security --no-pager --threshold=30 charla-web.service
+run_play "deploy.yml with charla-web again" web-2.log deploy.yml "${web_args[@]}"
+expect_changed "a second deploy with charla-web changes nothing" web-2.log "$name" 0
+
 # --- 11. an allow-list of client keys ----------------------------------------------------
 if [[ $curve == 1 ]]; then
   mkdir -p "$work/allowed"
