@@ -23,6 +23,8 @@ class FanoutClients {
   virtual void flush(Clock::time_point deadline) { (void)deadline; }
   // Anything worth a note in the report (errors seen by the clients).
   virtual std::string note() const { return {}; }
+  // KiB of a gateway's memory per subscriber joined through it; -1: no gateway.
+  virtual double kib_per_session() const { return -1; }
 };
 
 // Client A and client B, which echoes whatever A sends it.
