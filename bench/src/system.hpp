@@ -51,6 +51,8 @@ class System {
   virtual pid_t server_pid() const { return -1; }  // -1: no server, or not ours
   // False for a reference that only relays private messages: it has no F or Fp rows.
   virtual bool has_fanout() const { return true; }
+  // False for a system that sheds a flood by design (a gateway's bounded queues): it has no F rows.
+  virtual bool has_full_rate() const { return true; }
   // False for a variant that changes nothing on the private path: it has no D rows.
   virtual bool has_direct() const { return true; }
   // `paced`: the publisher will send at a set rate, so it should favour latency over batching.

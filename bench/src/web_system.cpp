@@ -258,6 +258,9 @@ class WebSystem final : public System {
   std::string name() const override { return "charla-web"; }
   pid_t server_pid() const override { return broker_ ? broker_->pid() : -1; }
   bool has_direct() const override { return false; }
+  // A flood is not what browsers ask for, and the gateway drops what a tab cannot take in time
+  // (docs/web.md, --max-queue): F would measure its shedding, not its delivery.
+  bool has_full_rate() const override { return false; }
   std::unique_ptr<FanoutClients> fanout(int subscribers, bool, Tally& tally, Clock::time_point deadline) override {
     const auto prefix = "b" + std::to_string(::getpid() % 1000) + "w" + std::to_string(++rows_) + "_";
     return std::make_unique<WebFanout>(ctx_, at_, http_port_, gateway_->pid(), prefix, subscribers, tally, deadline);
