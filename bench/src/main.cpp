@@ -6,6 +6,9 @@
 #include "nats.hpp"
 #include "rawzmq.hpp"
 #include "report.hpp"
+#ifdef CHARLA_BENCH_WEB
+#include "web_system.hpp"
+#endif
 #include "workloads.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,10 +21,16 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #ifndef CHARLA_BENCH_BROKER
 #define CHARLA_BENCH_BROKER "charla-broker"
+#endif
+#ifdef CHARLA_BENCH_WEB
+inline constexpr bool kHasWeb = true;
+#else
+inline constexpr bool kHasWeb = false;  // charla-web is not built (CHARLA_BUILD_WEB=OFF)
 #endif
 #ifndef CHARLA_BENCH_RESULTS
 #define CHARLA_BENCH_RESULTS "bench/results"
@@ -61,11 +70,16 @@ Sizes smoke_sizes() {
   return s;
 }
 
+std::vector<std::string> default_systems() {
+  std::vector<std::string> s{"charla", "charla-acked", "charla-history", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"};
+  if (kHasWeb) s.insert(s.begin() + 3, "charla-web");
+  return s;
+}
+
 struct Args {
   bool smoke = false;
   std::string connect;  // HOST:PORT of a running charla-broker
-  std::vector<std::string> systems{"charla",    "charla-acked", "charla-history", "nats-server",
-                                   "mosquitto", "raw-zmq",      "zmq-relay"};
+  std::vector<std::string> systems = default_systems();
   std::vector<std::string> workloads{"F", "Fp", "D", "C", "P"};
   std::string broker = CHARLA_BENCH_BROKER;
   std::vector<std::string> broker_args;
@@ -90,11 +104,13 @@ Endpoint parse_endpoint(const std::string& s) {
 
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-bool is_charla(const std::string& s) { return s == "charla" || s == "charla-acked" || s == "charla-history"; }
+bool is_charla(const std::string& s) {
+  return s == "charla" || s == "charla-acked" || s == "charla-history" || s == "charla-web";
+}
 
-// The systems in groups run side by side: charla, charla-acked and charla-history
-// together (what the acknowledged path and a history file cost are their ratios
-// to charla), every other system on its own.
+// The systems in groups run side by side: charla, charla-acked, charla-history and
+// charla-web together (what the acknowledged path, a history file and the web gateway
+// cost are their ratios to charla), every other system on its own.
 std::vector<std::vector<std::string>> groups(const std::vector<std::string>& systems) {
   std::vector<std::vector<std::string>> out;
   std::size_t charla = SIZE_MAX;
@@ -134,9 +150,10 @@ class Runner {
         live.push_back(make(name));
       } catch (const std::exception& e) {
         for (const auto& wl : {"F", "Fp"}) {
+          if (std::string(wl) == "F" && name == "charla-web") continue;
           if (has(a_.workloads, wl)) for (int n : s_.fanout_n) add(failed_row(name, wl, n, e.what()));
         }
-        if (has(a_.workloads, "D") && name != "charla-history") add(failed_row(name, "D", 2, e.what()));
+        if (has(a_.workloads, "D") && name != "charla-history" && name != "charla-web") add(failed_row(name, "D", 2, e.what()));
       }
     }
     std::vector<System*> fanout, direct;
@@ -148,6 +165,7 @@ class Runner {
     for (int n : s_.fanout_n) {
       if (!has(a_.workloads, "F")) break;
       for (auto* sys : fanout) {
+        if (!sys->has_full_rate()) continue;
         side_by_side({sys}, "F", n, [&](std::span<System* const> one) {
           return run_fanout(one, {n, s_.fanout_deliveries / static_cast<std::uint64_t>(n), 0, s_.row_budget});
         });
@@ -204,6 +222,13 @@ class Runner {
     if (name == "charla-acked") return std::make_unique<CharlaSystem>(charla_options(true), a_.clients);
     if (name == "charla-history") {
       return std::make_unique<CharlaSystem>(charla_options(false, work_ + "/charla-bench.db"), a_.clients);
+    }
+    if (name == "charla-web") {
+#ifdef CHARLA_BENCH_WEB
+      return make_web({a_.broker, CHARLA_BENCH_WEB, a_.broker_args, work_}, a_.clients);
+#else
+      throw std::runtime_error("charla-web is not built (CHARLA_BUILD_WEB=OFF)");
+#endif
     }
     if (name == "nats-server") return make_nats(a_.clients, work_);
     if (name == "mosquitto") return make_mqtt(a_.clients, work_);
@@ -292,7 +317,8 @@ void define_options(CLI::App& app, Args& a, HoldSpec& hold, std::string& hold_at
   app.add_flag("--smoke", a.smoke, "Tiny sizes, a few seconds (for CI); results go to a temporary directory");
   app.add_option("--connect", a.connect, "Measure this running charla-broker (HOST:PORT of its ROUTER) instead of starting one");
   app.add_option("--systems", a.systems, "Systems to run")->delimiter(',')->capture_default_str()
-      ->check(CLI::IsMember({"charla", "charla-acked", "charla-history", "nats-server", "mosquitto", "raw-zmq", "zmq-relay"}));
+      ->check(CLI::IsMember({"charla", "charla-acked", "charla-history", "charla-web", "nats-server", "mosquitto", "raw-zmq",
+                             "zmq-relay"}));
   app.add_option("--workloads", a.workloads, "Workloads to run")->delimiter(',')->capture_default_str()
       ->check(CLI::IsMember({"F", "Fp", "D", "C", "P"}));
   app.add_option("--broker", a.broker, "The charla-broker binary")->capture_default_str();

@@ -88,7 +88,8 @@ struct Variant {
   const char* title;  // what its ratios to charla measure
 };
 const std::vector<Variant> kVariants = {{"charla-acked", "The acknowledged path"},
-                                        {"charla-history", "History in a file (--db FILE against --db :memory:)"}};
+                                        {"charla-history", "History in a file (--db FILE against --db :memory:)"},
+                                        {"charla-web", "Browser tabs through the web gateway (WebSocket against a SUB each)"}};
 
 std::vector<std::string> variant_head(const std::string& variant) { return {"wl", "N", "metric", variant + "/charla"}; }
 
@@ -156,6 +157,31 @@ void history_targets(const std::vector<Row>& rows, std::vector<std::string>& out
   full_rate_information(rows, "charla-history", true, out);
 }
 
+// Issue 14: browser-like sessions through charla-web against charla's own
+// subscribers, in Fp at the same N in the same run: deliveries/s, the p99 the
+// gateway adds, and the gateway's memory per tab. The issue sets no target:
+// information, with whether every message reached every tab.
+void web_information(const std::vector<Row>& rows, std::vector<std::string>& out) {
+  for (const auto& c : rows) {
+    if (c.system != "charla" || c.failed || c.wl != "Fp") continue;
+    const Row* w = find(rows, "charla-web", "Fp", c.n);
+    if (!w) continue;
+    const bool all = w->drops == 0 && w->recv == w->m * w->n;
+    // The difference may be negative (the gateway in the noise): num() would show it as "-".
+    std::string added = "-";
+    if (w->lat.p99_us >= 0 && c.lat.p99_us >= 0) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%+.0f", w->lat.p99_us - c.lat.p99_us);
+      added = buf;
+    }
+    out.push_back("Fp N=" + std::to_string(c.n) + ": charla-web/charla deliveries/s = " + ratio(w->rate, c.rate) +
+                  (all ? " (every message to every tab)" : " (NOT every message to every tab)") +
+                  ", p99 added by the gateway = " + added +
+                  " us (p99 " + ratio(w->lat.p99_us, c.lat.p99_us) + "x), gateway RSS per tab = " +
+                  num(w->kib_per_client, 1) + " KiB (information, not a target)");
+  }
+}
+
 void aligned(std::ostream& out, const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& body) {
   std::vector<std::size_t> w(head.size());
   for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
@@ -215,6 +241,7 @@ std::vector<std::string> targets(const std::vector<Row>& rows) {
   }
   acked_targets(rows, out);
   history_targets(rows, out);
+  web_information(rows, out);
   for (const auto& r : rows) {
     if (r.system != "charla" || r.failed) continue;
     if (r.wl == "C") {

@@ -22,7 +22,7 @@ struct Row {
   Latency lat;             // one-way delivery, round trip, join, or change-to-monitor
   long rss_kb = -1;        // the broker's, at the end of the row; -1: none
   double cpu_s = -1;       // the broker's CPU time during the row; -1: none
-  double kib_per_client = -1;  // C: broker RSS per client over its baseline
+  double kib_per_client = -1;  // C: broker RSS per client over its baseline; charla-web: the gateway's per tab
   std::string note;
   bool failed = false;     // the row could not be run; note says why
 };

@@ -23,6 +23,8 @@ class FanoutClients {
   virtual void flush(Clock::time_point deadline) { (void)deadline; }
   // Anything worth a note in the report (errors seen by the clients).
   virtual std::string note() const { return {}; }
+  // KiB of a gateway's memory per subscriber joined through it; -1: no gateway.
+  virtual double kib_per_session() const { return -1; }
 };
 
 // Client A and client B, which echoes whatever A sends it.
@@ -49,6 +51,8 @@ class System {
   virtual pid_t server_pid() const { return -1; }  // -1: no server, or not ours
   // False for a reference that only relays private messages: it has no F or Fp rows.
   virtual bool has_fanout() const { return true; }
+  // False for a system that sheds a flood by design (a gateway's bounded queues): it has no F rows.
+  virtual bool has_full_rate() const { return true; }
   // False for a variant that changes nothing on the private path: it has no D rows.
   virtual bool has_direct() const { return true; }
   // `paced`: the publisher will send at a set rate, so it should favour latency over batching.

@@ -100,8 +100,10 @@ std::vector<Row> run_fanout(std::span<System* const> systems, const FanoutSpec& 
   std::vector<Row> out;
   for (auto& leg : legs) {
     const auto note = leg->clients->note();
+    const auto kib = leg->clients->kib_per_session();
     leg->clients.reset();  // stops the receivers before the tally is read
     out.push_back(fanout_row(*leg, spec, note));
+    out.back().kib_per_client = kib;
   }
   return out;
 }
