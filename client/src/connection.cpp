@@ -299,9 +299,9 @@ void Connection::serve(std::span<const zmq::pollitem_t> mine, std::deque<Event>&
   timers(Clock::now(), out);
 }
 
-void Connection::feed(const msg::Message& m, std::deque<Event>& out) {
-  // As a SUB of its own would: nothing before the welcome, nothing while down.
-  if (!opt_.shared_sub || state_ != State::up) return;
+// Something came on the subscription, ours or the shared one: it is live, and a
+// rejoin that waited for that is told, and what waited is sent.
+void Connection::subscription_heard(std::deque<Event>& out) {
   last_recv_ = Clock::now();
   sub_live_ = true;
   if (rejoined_) {
@@ -309,6 +309,12 @@ void Connection::feed(const msg::Message& m, std::deque<Event>& out) {
     rejoined_.reset();
     send_waiting();
   }
+}
+
+void Connection::feed(const msg::Message& m, std::deque<Event>& out) {
+  // As a SUB of its own would: nothing before the welcome, nothing while down.
+  if (!opt_.shared_sub || state_ != State::up) return;
+  subscription_heard(out);
   (void)on_published(msg::Message(m), out);
 }
 
@@ -374,13 +380,7 @@ void Connection::on_sub(std::deque<Event>& out) {
   while (sub_) {
     const auto got = recv_frame(*sub_, frame);
     if (got == Frame::none) return;
-    last_recv_ = Clock::now();
-    sub_live_ = true;
-    if (rejoined_) {
-      out.emplace_back(*rejoined_);
-      rejoined_.reset();
-      send_waiting();
-    }
+    subscription_heard(out);
     if (got == Frame::several) {
       out.emplace_back(invalid(msg::ErrorCode::bad_frame, "varios frames en un mensaje publicado"));
       continue;

@@ -137,6 +137,7 @@ class Connection {
   void forgive_stall(Clock::duration took, Clock::duration expected);
   void on_dealer(std::deque<Event>& out);
   void on_sub(std::deque<Event>& out);
+  void subscription_heard(std::deque<Event>& out);
   bool on_published(msg::Message&& m, std::deque<Event>& out);  // false once the connection is lost
   void on_welcome(const msg::Welcome& w);
   void send_waiting();  // numbered messages not yet acknowledged, and requests queued while down
