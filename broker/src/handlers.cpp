@@ -14,7 +14,8 @@ namespace {
 using msg::ErrorCode;
 using Kind = LogLimiter::Kind;
 
-msg::Welcome welcome(const Shared& shared, const std::string& name, const std::string& token, bool resumed) {
+msg::Welcome welcome(const Shared& shared, const std::string& name, const std::string& token, bool resumed,
+                     std::uint64_t origin = 0) {
   const auto& cfg = shared.cfg;
   return msg::Welcome{name,
                       cfg.pub_port,
@@ -25,7 +26,8 @@ msg::Welcome welcome(const Shared& shared, const std::string& name, const std::s
                       std::string("charla-broker ") + kVersionString,
                       static_cast<std::uint32_t>(cfg.max_text),
                       token,
-                      resumed};
+                      resumed,
+                      origin};
 }
 
 // An error about a numbered message carries its number, and is remembered so
@@ -95,7 +97,7 @@ std::optional<msg::Presence> end_session(Request& r, msg::PresenceEvent why) {
   const auto letters = r.session->mailbox.close();
   for (const auto& l : letters) {
     const auto sender = r.shared.registry.find(l.from);
-    if (!sender || sender->origin != l.origin) continue;  // gone, or somebody else by that name now
+    if (!sender || sender->published_origin != l.origin) continue;  // gone, or somebody else by that name now
     r.out.reply(sender->rid, msg::Error{ErrorCode::undelivered,
                                         "'" + r.session->name + "' se fue sin confirmar tu mensaje privado: «" +
                                             excerpt(l.text) + "»",
@@ -141,7 +143,7 @@ bool resume(Request& r, msg::Hello& m, const std::string& ip, const std::string&
   auto& s = t.session;
   r.local.emplace(s->rid, s);
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) recuperó su sesión", s->name, s->ip);
-  r.reply(welcome(r.shared, s->name, s->resume_token, true));
+  r.reply(welcome(r.shared, s->name, s->resume_token, true, s->published_origin));
   for (auto& frame : s->mailbox.unconfirmed()) r.out.reply(r.rid, frame);
   r.publish(t.event);
   return true;
@@ -184,7 +186,7 @@ void join(Request& r, msg::Hello& m) {
   }
   r.local.emplace(s->rid, s);
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) se unió", s->name, s->ip);
-  r.reply(welcome(r.shared, s->name, s->resume_token, false));
+  r.reply(welcome(r.shared, s->name, s->resume_token, false, s->published_origin));
   r.publish(joined);
   if (!owner.empty()) {  // with CURVE the name is this key's from now on; what waited for it comes now
     r.keeper.push(job::Own{r.shared.names.claim(folded, m.name, owner, now_ms)});
@@ -223,13 +225,11 @@ void set_status(Request& r, msg::SetStatus& m) {
   r.reply(msg::Ok{"set_status"});
 }
 
+// Stored, then published and acknowledged, by the store thread (2.7).
 void broadcast(Request& r, msg::Say& m) {
   if (resent(r, m.n) || !text_ok(r, m.text, m.n, "say")) return;
-  const auto seq = r.shared.chat_seq.fetch_add(1, std::memory_order_relaxed) + 1;
-  const auto origin = m.n != 0 ? r.session->origin : 0;
-  const auto ts = wall_ms();
-  r.keeper.push(job::Chat{r.session->name, m.text, ts});  // kept before it is acknowledged (2.7)
-  r.out.publish(Stream::chat, seq, msg::Chat{seq, r.session->name, std::move(m.text), ts, origin, m.n});
+  const auto origin = m.n != 0 ? r.session->published_origin : 0;
+  r.keeper.push(job::Chat{std::string(r.rid), r.session->name, std::move(m.text), wall_ms(), origin, m.n});
   handled(r, m.n);
 }
 
@@ -239,7 +239,7 @@ void whisper(Request& r, msg::Whisper& m) {
   for (int tries = 0; tries < 3; ++tries) {
     const auto target = r.shared.registry.find(m.to);
     if (!target) break;
-    msg::Private p{r.session->name, m.text, wall_ms(), 0, m.n != 0 ? r.session->origin : 0, m.n};
+    msg::Private p{r.session->name, m.text, wall_ms(), 0, m.n != 0 ? r.session->published_origin : 0, m.n};
     zmq::message_t frame;
     switch (target->mailbox.put(p, r.shared.cfg.max_queue, frame)) {
       case Mailbox::Put::ok:

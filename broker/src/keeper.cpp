@@ -1,5 +1,7 @@
 #include "keeper.hpp"
 
+#include "origin.hpp"
+
 #include <charla/msg/names.hpp>
 #include <charla/msg/overloaded.hpp>
 #include <charla/msg/retry.hpp>
@@ -19,6 +21,10 @@ namespace {
 using msg::retry_interrupted;
 
 constexpr auto kPruneEvery = std::chrono::seconds(60);
+constexpr auto kFileCheckEvery = std::chrono::seconds(1);    // is the file still the one opened?
+constexpr auto kRefusalLogEvery = std::chrono::seconds(10);  // a log line about refused messages, at most
+constexpr std::uint64_t kSenderDays = 7;                    // a resend is recognised for a week
+constexpr std::uint64_t kMaxSenders = 100000;               // origins remembered, at most
 constexpr std::uint64_t kMaxPage = 200;     // messages in one history or search answer
 constexpr std::uint64_t kMaxMissed = 500;  // what an owner missed while away, at most
 constexpr std::uint64_t kDayMs = 24ull * 3600 * 1000;
@@ -70,16 +76,19 @@ Keeper::Keeper(zmq::context_t& ctx, Shared& shared, Store& store)
 }
 
 void Keeper::run() {
+  last_n_ = store_.senders();
   auto next_prune = std::chrono::steady_clock::now();
   zmq::message_t m;
   while (!stop_) {
     const auto now = std::chrono::steady_clock::now();
+    check_file(now);
     if (now >= next_prune) {
       prune(wall_ms());
       next_prune = now + kPruneEvery;
     }
     zmq::pollitem_t item{pull_.handle(), 0, ZMQ_POLLIN, 0};
-    retry_interrupted([&] { return zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(next_prune - now)); });
+    const auto wait = std::min(next_prune - now, std::chrono::steady_clock::duration(kFileCheckEvery));
+    retry_interrupted([&] { return zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait)); });
     // Everything waiting is one batch, one transaction; the questions in it are
     // answered after it is written, so that an answer sees every broadcast published
     // before the question was asked, whichever worker handled it.
@@ -94,96 +103,190 @@ void Keeper::run() {
         questions.push_back(std::move(job));
         continue;
       }
-      guarded([&] { handle(*job); });
+      handle(*job);
     }
-    guarded([&] { store_.commit(); });
-    after_commit();
+    end_batch();
     for (auto& q : questions) guarded([&] { handle(*q); });
-    try {
-      store_.commit();
-      after_commit();
-      // Idle: index the words of what was just stored, a little at a time.
+    end_batch();
+    // Idle: index the words of what was just stored, a little at a time.
+    guarded([&] {
       zmq::pollitem_t more{pull_.handle(), 0, ZMQ_POLLIN, 0};
-      while (!stop_ && zmq::poll(&more, 1, std::chrono::milliseconds(0)) == 0 && store_.index_some(kIndexStep)) {
+      while (!stop_ && gone_.empty() && zmq::poll(&more, 1, std::chrono::milliseconds(0)) == 0 &&
+             store_.index_some(kIndexStep)) {
       }
-    } catch (const std::exception& e) {
-      spdlog::error("no se pudo guardar: {}", e.what());
-    }
-    after_commit();
+      store_.commit();
+    });
   }
 }
 
 void Keeper::reply(const std::string& rid, const msg::Message& m, std::uint64_t id) { out_.reply(rid, m, id); }
 
-// The disk is full, the file vanished: say so, and go on.
+// A failed read or index: say so, and go on (a write's failure is the batch's, end_batch).
 template <class F>
 void Keeper::guarded(F&& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    spdlog::error("no se pudo guardar: {}", e.what());
+    store_.rollback();
+    spdlog::error("la base de datos falló: {}", e.what());
   }
 }
 
-void Keeper::after_commit() {
+template <class F>
+void Keeper::write(F&& f) {
+  if (!failed_ && !gone_.empty()) failed_ = gone_;
+  if (failed_) return;
+  try {
+    store_.begin();
+    f();
+  } catch (const std::exception& e) {
+    failed_ = e.what();
+  }
+}
+
+void Keeper::end_batch() {
+  if (chats_.empty() && mails_.empty() && after_.empty() && !store_.in_transaction()) return;
+  // What is committed to a file no longer at its path would be lost at the next start.
+  if (store_.in_transaction()) check_file(std::chrono::steady_clock::now(), true);
+  if (!failed_ && !gone_.empty()) failed_ = gone_;
+  if (!failed_) {
+    try {
+      const auto now = wall_ms();
+      for (const auto& [origin, n] : batch_last_) store_.sender_stored(origin, n, now);
+      store_.commit();
+    } catch (const std::exception& e) {
+      failed_ = e.what();
+    }
+  }
+  if (failed_) {
+    store_.rollback();
+    for (const auto& c : chats_) {
+      const auto s = shared_.registry.find(c.from);
+      refuse(c.rid, s && s->published_origin == c.origin ? s.get() : nullptr,
+             msg::Error{msg::ErrorCode::not_stored,
+                        "el servidor no pudo guardarlo (su disco o su base de datos fallan) y no llegó a nadie; "
+                        "escríbelo otra vez más tarde",
+                        "say", c.n});
+    }
+    for (const auto& m : mails_) {
+      shared_.names.mail_gone(m.mail.to);  // its place is given back
+      const auto s = shared_.registry.find(m.mail.from);
+      refuse(m.sender_rid, s && s->origin == m.mail.origin ? s.get() : nullptr,
+             msg::Error{msg::ErrorCode::not_stored,
+                        "el servidor no pudo guardar tu mensaje privado para '" + m.to_name +
+                            "' (su disco o su base de datos fallan); escríbelo otra vez más tarde",
+                        "whisper", m.mail.n});
+    }
+    std::erase_if(after_, [](const Pending& p) { return p.stored_only; });
+    refused_ += chats_.size() + mails_.size();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_refusal_log_) {
+      spdlog::error("no se pudo guardar en {}: {}; {} mensajes rechazados (not_stored), ni publicados ni "
+                    "confirmados: {}",
+                    shared_.cfg.db, *failed_, refused_,
+                    gone_.empty() ? "libera espacio en el disco o arregla los permisos del archivo"
+                                  : "reinicia charla-broker");
+      refused_ = 0;
+      next_refusal_log_ = now + kRefusalLogEvery;
+    }
+  } else {
+    for (auto& c : chats_) {
+      const auto seq = shared_.chat_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+      out_.publish(Stream::chat, seq, msg::Chat{seq, std::move(c.from), std::move(c.text), c.ts, c.origin, c.n});
+    }
+    for (const auto& [origin, n] : batch_last_) {
+      auto& last = last_n_[origin];
+      last = std::max(last, n);
+    }
+  }
   for (auto& p : after_) reply(p.rid, p.msg);
+  chats_.clear();
+  mails_.clear();
+  batch_last_.clear();
   after_.clear();
+  failed_.reset();
+}
+
+// What could not be stored is refused to its sender: to the session that sent
+// it (found by name and origin), wherever its connection is now, and remembered
+// there so that a resend gets the same answer; an unnumbered one to its connection.
+void Keeper::refuse(const std::string& rid, Session* sender, const msg::Error& e) {
+  if (e.n == 0) return reply(rid, e);
+  if (sender == nullptr) return;  // gone: nobody left to tell
+  sender->sent.failed(e.n, e);
+  reply(sender->rid, e);
+}
+
+// The highest number stored, or being stored in this batch, for an origin.
+std::uint64_t Keeper::stored_n(std::uint64_t origin) const {
+  std::uint64_t n = 0;
+  if (const auto it = last_n_.find(origin); it != last_n_.end()) n = it->second;
+  if (const auto it = batch_last_.find(origin); it != batch_last_.end()) n = std::max(n, it->second);
+  return n;
+}
+
+void Keeper::check_file(std::chrono::steady_clock::time_point now, bool now_please) {
+  if (now < next_file_check_ && !now_please) return;
+  next_file_check_ = now + kFileCheckEvery;
+  if (!gone_.empty()) return;
+  gone_ = store_.moved();
+  if (!gone_.empty()) {
+    spdlog::error("{}: lo que se guardara ahora se perdería al reiniciar, así que el broker ya no guarda, publica ni "
+                  "confirma ningún mensaje; reinicia charla-broker para que abra {} de nuevo",
+                  gone_, shared_.cfg.db);
+  }
 }
 
 void Keeper::handle(Job& job) {
   std::visit(
       msg::overloaded{
           [&](job::Chat& c) {
-            store_.begin();
-            const auto hid = store_.add_chat(c.from, c.text, c.ts);
-            // The history never holds much more than it keeps: a tenth more at most, then
-            // the oldest go in one delete.
-            const auto keep = shared_.cfg.history_keep;
-            if (keep != 0 && hid > keep + keep / 10 + forgotten_up_to_) {
-              forgotten_up_to_ = hid - keep;
-              store_.forget_chat_up_to(forgotten_up_to_);
-            }
+            if (c.n != 0 && c.origin != 0 && c.n <= stored_n(c.origin)) return;  // a resend: its ack is enough
+            write([&] {
+              c.ts = std::max(c.ts, std::uint64_t{1});
+              const auto hid = store_.add_chat(c.from, c.text, c.ts, c.origin, c.n);
+              // The history never holds much more than it keeps: a tenth more at most, then
+              // the oldest go in one delete.
+              const auto keep = shared_.cfg.history_keep;
+              if (keep != 0 && hid > keep + keep / 10 + forgotten_up_to_) {
+                forgotten_up_to_ = hid - keep;
+                store_.forget_chat_up_to(forgotten_up_to_);
+              }
+            });
+            if (c.n != 0 && c.origin != 0) batch_last_[c.origin] = std::max(batch_last_[c.origin], c.n);
+            chats_.push_back(std::move(c));
           },
-          [&](job::Ack& a) { after_.push_back({std::move(a.rid), msg::Ack{a.n}}); },
+          [&](job::Ack& a) { after_.push_back({std::move(a.rid), msg::Ack{a.n}, false}); },
           [&](job::History& h) {
-            store_.commit();  // an answer sees everything handed to the store before it
-            after_commit();
             const auto limit = std::min(h.limit == 0 ? std::uint64_t{shared_.cfg.history_on_join} : h.limit, kMaxPage);
             reply(h.rid, h.since != 0 ? store_.since(h.since, kMaxMissed) : store_.history(h.before, limit), h.id);
           },
           [&](job::Search& s) {
-            store_.commit();
-            after_commit();
             reply(s.rid, store_.search(s.text, std::min(s.limit == 0 ? std::uint64_t{50} : s.limit, kMaxPage)), s.id);
           },
-          [&](job::Own& o) {
-            store_.begin();
-            store_.own_name(o.name);
-          },
+          [&](job::Own& o) { write([&] { store_.own_name(o.name); }); },
           [&](job::Left& l) {
-            store_.begin();
-            if (auto n = shared_.names.left(l.folded, l.at_ms, store_.newest_hid())) {
-              store_.touch_name(n->key, n->used_ms, n->seen_hid);
-            }
+            write([&] {
+              if (auto n = shared_.names.left(l.folded, l.at_ms, store_.newest_hid())) {
+                store_.touch_name(n->key, n->used_ms, n->seen_hid);
+              }
+            });
           },
           [&](job::Mail& m) {
-            store_.begin();
-            store_.add_mail(m.mail);
-            after_.push_back({std::move(m.sender_rid), msg::Held{m.to_name, m.mail.n}});
+            write([&] { store_.add_mail(m.mail); });
+            after_.push_back({m.sender_rid, msg::Held{m.to_name, m.mail.n}, true});
+            mails_.push_back(std::move(m));
           },
-          [&](job::Deliver& d) {
-            store_.commit();
-            after_commit();
-            deliver(*d.session);
-          },
+          [&](job::Deliver& d) { deliver(*d.session); },
           [&](job::Confirmed& c) {
-            store_.begin();
+            write([&] {
+              for (const auto& l : c.letters) store_.delete_mail(l.mail_id);
+            });
             for (const auto& l : c.letters) {
-              store_.delete_mail(l.mail_id);
               shared_.names.mail_gone(msg::fold_name(c.to_name));
               const auto sender = shared_.registry.find(l.from);
-              if (sender && sender->origin == l.origin && l.n != 0) {
-                after_.push_back({sender->rid, msg::Delivered{c.to_name, l.n}});
+              if (sender && sender->published_origin == l.origin && l.n != 0) {
+                after_.push_back({sender->rid, msg::Delivered{c.to_name, l.n}, false});
               }
             }
           },
@@ -198,7 +301,7 @@ void Keeper::handle(Job& job) {
 void Keeper::deliver(Session& s) {
   const auto mail = store_.mail_for(s.key);
   for (const auto& w : mail) {
-    msg::Private p{w.from, w.text, w.ts, 0, w.origin, w.n, true};
+    msg::Private p{w.from, w.text, w.ts, 0, public_origin(w.origin), w.n, true};
     zmq::message_t frame;
     if (s.mailbox.put(p, SIZE_MAX, frame, w.id) != Mailbox::Put::ok) return;  // it ended meanwhile
     out_.reply(s.rid, frame);
@@ -208,14 +311,19 @@ void Keeper::deliver(Session& s) {
 
 void Keeper::prune(std::uint64_t now_ms) {
   const auto& cfg = shared_.cfg;
+  if (!gone_.empty()) return;
   try {
     store_.begin();
     if (cfg.history_days != 0) store_.forget_chat_before(now_ms - cfg.history_days * kDayMs);
     store_.forget_mail_older_than(now_ms - std::uint64_t{cfg.mail_days} * kDayMs);
     store_.forget_names_unused_since(now_ms - std::uint64_t{cfg.name_ttl_days} * kDayMs);
+    store_.forget_senders_unused_since(now_ms - kSenderDays * kDayMs);
+    store_.forget_senders_beyond(kMaxSenders);
     store_.commit();
+    last_n_ = store_.senders();
     shared_.names.reset_mail(store_.mail_counts());
   } catch (const std::exception& e) {
+    store_.rollback();
     spdlog::error("no se pudo podar la base de datos: {}", e.what());
   }
 }

@@ -1,8 +1,10 @@
 // The store thread: the only user of the Store (store.hpp). Workers hand it
 // jobs and never wait for it; it writes them in batches, one transaction per
-// batch, and only then sends what depended on them (acknowledgements of stored
-// broadcasts, notices about waiting private messages) and the answers to
-// history and search, through the I/O thread like a worker.
+// batch, and only once the batch is in the file does it publish its broadcasts
+// and send what depended on them (acknowledgements, notices about waiting private
+// messages), through the I/O thread like a worker. A batch that cannot be written
+// is refused whole (not_stored): what was not stored is never published nor
+// acknowledged (docs/protocol.md 2.7). It also answers history and search.
 #pragma once
 
 #include "link.hpp"
@@ -11,8 +13,11 @@
 #include "shared.hpp"
 #include "store.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -21,7 +26,8 @@
 namespace charla::broker {
 
 namespace job {
-struct Chat { std::string from, text; std::uint64_t ts = 0; };           // keep a broadcast
+// Keep a broadcast, then publish it. origin: the sender's published origin (origin.hpp).
+struct Chat { std::string rid, from, text; std::uint64_t ts = 0, origin = 0, n = 0; };
 struct Ack { std::string rid; std::uint64_t n = 0; };                     // acknowledge once stored
 struct History { std::string rid; std::uint64_t id = 0, before = 0, limit = 0, since = 0; };
 struct Search { std::string rid; std::uint64_t id = 0; std::string text; std::uint64_t limit = 0; };
@@ -58,7 +64,12 @@ class Keeper {
   void handle(Job& job);
   template <class F>
   void guarded(F&& f);
-  void after_commit();  // sends what waited for the batch to be written
+  template <class F>
+  void write(F&& f);  // a write of this batch, unless the batch has failed already
+  void end_batch();   // commits; then publishes and sends what waited, or refuses it all
+  void refuse(const std::string& rid, Session* sender, const msg::Error& e);
+  std::uint64_t stored_n(std::uint64_t origin) const;
+  void check_file(std::chrono::steady_clock::time_point now, bool now_please = false);
   void prune(std::uint64_t now_ms);
   void reply(const std::string& rid, const msg::Message& m, std::uint64_t id = 0);
   void deliver(Session& s);
@@ -67,11 +78,22 @@ class Keeper {
   Store& store_;
   zmq::socket_t pull_, link_;
   Outbox out_;
-  struct Pending {
+  // The batch being written.
+  std::vector<job::Chat> chats_;                            // to publish once stored
+  std::vector<job::Mail> mails_;                            // private messages that wait, in this batch
+  std::unordered_map<std::uint64_t, std::uint64_t> batch_last_;  // origin -> highest n in this batch
+  struct Pending {  // sent after the batch
     std::string rid;
     msg::Message msg;
+    bool stored_only;  // only if the batch was stored (else its sender is refused instead)
   };
-  std::vector<Pending> after_;  // to send once the batch is committed
+  std::vector<Pending> after_;
+  std::optional<std::string> failed_;  // why this batch cannot be written
+  // What is in the file.
+  std::unordered_map<std::uint64_t, std::uint64_t> last_n_;  // origin -> highest n stored
+  std::string gone_;  // the file was deleted or replaced: nothing is written any more
+  std::uint64_t refused_ = 0;  // messages refused since the last log line about it
+  std::chrono::steady_clock::time_point next_file_check_{}, next_refusal_log_{};
   std::uint64_t forgotten_up_to_ = 0;  // the history's oldest kept broadcast follows it
   bool stop_ = false;
 };

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f, systemd's LimitFSIZE) is a full disk to the store,
+  // which refuses what it cannot write, not a reason to die.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   auto parsed = charla::broker::parse_options(argc, argv);
   if (const int* code = std::get_if<int>(&parsed)) return *code;

@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include "origin.hpp"
+
 #include <charla/msg/codec.hpp>
 #include <charla/msg/names.hpp>
 
@@ -99,6 +101,7 @@ Session::Session(std::string rid_, std::string name_, std::string ip_, std::size
       connected_wall_ms(wall_ms()),
       resume_token(std::move(token)),
       origin(origin_),
+      published_origin(public_origin(origin_)),
       owner(std::move(owner_)),
       last_heard(now),
       last_activity(now.time_since_epoch().count()) {}
@@ -113,6 +116,7 @@ Session::Session(Session& old, std::string rid_, std::string ip_, std::size_t wo
       connected_wall_ms(old.connected_wall_ms),
       resume_token(old.resume_token),
       origin(old.origin),
+      published_origin(old.published_origin),
       owner(old.owner),
       last_heard(now),
       idle_set(old.idle_set.load()),

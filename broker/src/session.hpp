@@ -91,7 +91,8 @@ struct Session {
   const Clock::time_point connected_at;
   const std::uint64_t connected_wall_ms;
   const std::string resume_token;
-  const std::uint64_t origin;  // the client's own number (hello), 0 if none
+  const std::uint64_t origin;            // the client's own number (hello), 0 if none; never shown to others
+  const std::uint64_t published_origin;  // what others see instead (origin.hpp), 0 if none
   const std::string owner;     // the connection's CURVE public key (Z85), "" without CURVE
 
   // Presence (presence.cpp decides every change to these).

@@ -1,7 +1,11 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
+
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace charla::broker {
 namespace {
@@ -42,6 +46,21 @@ const char* const kMigrations[] = {
       );
       CREATE INDEX mail_to ON mail(to_key, id);
     )sql",
+    R"sql(
+      -- A numbered broadcast keeps what identifies it: its sender's published origin
+      -- and number (2.6), so that history entries carry them.
+      ALTER TABLE chat ADD COLUMN origin INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE chat ADD COLUMN n INTEGER NOT NULL DEFAULT 0;
+      -- The highest number stored for each origin: a say sent again, also after a
+      -- crash of the broker, is recognised and never stored or published twice.
+      CREATE TABLE sender (
+        origin  INTEGER PRIMARY KEY,
+        last_n  INTEGER NOT NULL,
+        used_ms INTEGER NOT NULL
+      );
+      -- Written at every start: a file that cannot be written is found then, not later.
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    )sql",
 };
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
@@ -71,16 +90,47 @@ std::string as_query(const std::string& text) {
 }  // namespace
 
 Store::Store(const std::string& path) try
-    : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+    : path_(path), db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+  // SQLite opens a file it may not write read-only, without a word: every later write would fail.
+  if (sqlite3_db_readonly(db_.getHandle(), "main") == 1) {
+    throw std::runtime_error("no se puede escribir en la base de datos " + path +
+                             " (permisos): dale permiso de escritura al usuario del broker, u otra --db");
+  }
   db_.exec("PRAGMA journal_mode=WAL");
   // NORMAL: a commit survives the broker's crash (kill -9), not always a power cut (2.7).
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec("PRAGMA foreign_keys=ON");
   migrate();
-  insert_chat_.emplace(db_, "INSERT INTO chat(ts, sender, text) VALUES (?, ?, ?)");
+  {
+    SQLite::Transaction t(db_);
+    SQLite::Statement q(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES ('opened_ms', ?)");
+    q.bind(1, static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count()));
+    q.exec();
+    t.commit();
+  }
+  insert_chat_.emplace(db_, "INSERT INTO chat(ts, sender, text, origin, n) VALUES (?, ?, ?, ?, ?)");
   indexed_ = static_cast<std::uint64_t>(db_.execAndGet("SELECT up_to FROM indexed").getInt64());
+  identity_ = identity();
 } catch (const SQLite::Exception& e) {
   throw std::runtime_error("no se puede usar la base de datos " + path + ": " + e.what());
+}
+
+// The file's device and inode, or none (":memory:", or no file at the path).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> Store::identity() const {
+  if (path_ == ":memory:" || path_.rfind("file:", 0) == 0) return std::nullopt;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return std::nullopt;
+  return std::pair<std::uint64_t, std::uint64_t>{st.st_dev, st.st_ino};
+}
+
+std::string Store::moved() const {
+  if (!identity_) return {};
+  const auto now = identity();
+  if (!now) return "la base de datos " + path_ + " ya no existe (¿borrada o movida?)";
+  if (*now != *identity_) return "la base de datos " + path_ + " fue sustituida por otro archivo";
+  return {};
 }
 
 void Store::migrate() {
@@ -105,18 +155,59 @@ void Store::begin() {
 
 void Store::commit() {
   if (!tx_) return;
-  tx_->commit();
+  try {
+    tx_->commit();
+  } catch (...) {
+    tx_.reset();  // rolled back: nothing of the batch is in the file
+    throw;
+  }
   tx_.reset();
 }
 
-std::uint64_t Store::add_chat(const std::string& from, const std::string& text, std::uint64_t ts) {
+void Store::rollback() noexcept { tx_.reset(); }  // SQLite::Transaction rolls back when it ends uncommitted
+
+std::uint64_t Store::add_chat(const std::string& from, const std::string& text, std::uint64_t ts,
+                              std::uint64_t origin, std::uint64_t n) {
   auto& q = *insert_chat_;
   q.reset();
   q.bind(1, i64(ts));
   q.bind(2, from);
   q.bind(3, text);
+  q.bind(4, i64(origin));
+  q.bind(5, i64(n));
   q.exec();
   return static_cast<std::uint64_t>(db_.getLastInsertRowid());
+}
+
+std::unordered_map<std::uint64_t, std::uint64_t> Store::senders() {
+  std::unordered_map<std::uint64_t, std::uint64_t> out;
+  SQLite::Statement q(db_, "SELECT origin, last_n FROM sender");
+  while (q.executeStep()) out.emplace(u64(q.getColumn(0)), u64(q.getColumn(1)));
+  return out;
+}
+
+void Store::sender_stored(std::uint64_t origin, std::uint64_t last_n, std::uint64_t used_ms) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO sender(origin, last_n, used_ms) VALUES (?, ?, ?) ON CONFLICT(origin) DO UPDATE "
+                      "SET last_n = MAX(last_n, excluded.last_n), used_ms = excluded.used_ms");
+  q.bind(1, i64(origin));
+  q.bind(2, i64(last_n));
+  q.bind(3, i64(used_ms));
+  q.exec();
+}
+
+void Store::forget_senders_beyond(std::uint64_t most) {
+  SQLite::Statement q(db_,
+                      "DELETE FROM sender WHERE origin IN (SELECT origin FROM sender ORDER BY used_ms DESC LIMIT -1 "
+                      "OFFSET ?)");
+  q.bind(1, i64(most));
+  q.exec();
+}
+
+void Store::forget_senders_unused_since(std::uint64_t ms) {
+  SQLite::Statement q(db_, "DELETE FROM sender WHERE used_ms < ?");
+  q.bind(1, i64(ms));
+  q.exec();
 }
 
 bool Store::index_some(std::uint64_t most) {
@@ -146,21 +237,21 @@ msg::Chats Store::read_chats(SQLite::Statement& q, std::uint64_t limit, bool old
       break;
     }
     out.messages.push_back(msg::Kept{u64(q.getColumn(0)), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                                     u64(q.getColumn(3))});
+                                     u64(q.getColumn(3)), u64(q.getColumn(4)), u64(q.getColumn(5))});
   }
   if (oldest_first) std::reverse(out.messages.begin(), out.messages.end());
   return out;
 }
 
 msg::Chats Store::history(std::uint64_t before, std::uint64_t limit) {
-  SQLite::Statement q(db_, "SELECT hid, sender, text, ts FROM chat WHERE hid < ? ORDER BY hid DESC LIMIT ?");
+  SQLite::Statement q(db_, "SELECT hid, sender, text, ts, origin, n FROM chat WHERE hid < ? ORDER BY hid DESC LIMIT ?");
   q.bind(1, before == 0 ? INT64_MAX : i64(before));
   q.bind(2, i64(limit + 1));
   return read_chats(q, limit, true);
 }
 
 msg::Chats Store::since(std::uint64_t after, std::uint64_t limit) {
-  SQLite::Statement q(db_, "SELECT hid, sender, text, ts FROM chat WHERE hid > ? ORDER BY hid DESC LIMIT ?");
+  SQLite::Statement q(db_, "SELECT hid, sender, text, ts, origin, n FROM chat WHERE hid > ? ORDER BY hid DESC LIMIT ?");
   q.bind(1, i64(after));
   q.bind(2, i64(limit + 1));
   return read_chats(q, limit, true);
@@ -172,7 +263,7 @@ msg::Chats Store::search(const std::string& text, std::uint64_t limit) {
   while (index_some(SIZE_MAX)) {
   }
   SQLite::Statement q(db_,
-                      "SELECT chat.hid, chat.sender, chat.text, chat.ts FROM chat_words JOIN chat ON chat.hid = "
+                      "SELECT chat.hid, chat.sender, chat.text, chat.ts, chat.origin, chat.n FROM chat_words JOIN chat ON chat.hid = "
                       "chat_words.rowid WHERE chat_words MATCH ? ORDER BY chat.hid DESC LIMIT ?");
   q.bind(1, query);
   q.bind(2, i64(limit + 1));

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace charla::broker {
@@ -36,20 +38,27 @@ struct WaitingMail {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (or creates) the database, ":memory:" for one that lives as long as
   // the broker. Throws std::runtime_error with one readable sentence: a file
   // that is not a charla database, one it cannot write, a newer schema.
   explicit Store(const std::string& path);
 
-  // Writes happen inside a transaction that commit() ends (a batch).
+  // Writes happen inside a transaction that commit() ends (a batch). A commit
+  // that throws has rolled the batch back; so does rollback().
   void begin();
   void commit();
+  void rollback() noexcept;
+  // "" while the file at the path is the one opened; else one sentence: it was
+  // deleted, moved or replaced (what is written now would not be there after a restart).
+  std::string moved() const;
   bool in_transaction() const noexcept { return tx_.has_value(); }
 
   // ---- history
-  std::uint64_t add_chat(const std::string& from, const std::string& text, std::uint64_t ts);  // its hid
+  // A broadcast, with its sender's published origin and number (0, 0: not numbered); its hid.
+  std::uint64_t add_chat(const std::string& from, const std::string& text, std::uint64_t ts, std::uint64_t origin,
+                         std::uint64_t n);
   // Indexes the words of up to `most` broadcasts not indexed yet (search does it
   // for all first); true if some are still left. Done when the store is idle, so
   // that a flood of broadcasts is stored at the speed of a plain insert.
@@ -64,6 +73,12 @@ class Store {
   // Retention: forget the broadcasts up to hid `last` / older than `before_ms`.
   void forget_chat_up_to(std::uint64_t last);
   void forget_chat_before(std::uint64_t before_ms);
+
+  // ---- the highest number stored per origin (a resend is recognised, 2.6)
+  std::unordered_map<std::uint64_t, std::uint64_t> senders();
+  void sender_stored(std::uint64_t origin, std::uint64_t last_n, std::uint64_t used_ms);
+  void forget_senders_unused_since(std::uint64_t ms);
+  void forget_senders_beyond(std::uint64_t most);  // the least recently used beyond `most`
 
   // ---- names
   std::vector<OwnedName> names();
@@ -84,9 +99,12 @@ class Store {
 
   void migrate();
   void tidy_words();
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> identity() const;
   msg::Chats read_chats(SQLite::Statement& q, std::uint64_t limit, bool oldest_first);
 
+  const std::string path_;
   SQLite::Database db_;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> identity_;  // device and inode of the file opened
   std::optional<SQLite::Transaction> tx_;
   std::optional<SQLite::Statement> insert_chat_;
   std::uint64_t indexed_ = 0;    // broadcasts up to this hid are in chat_words

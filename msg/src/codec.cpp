@@ -55,11 +55,13 @@ class Writer {
     this->key(key);
     pk_.pack_array(static_cast<std::uint32_t>(kept.size()));
     for (const auto& k : kept) {
-      pk_.pack_map(4);
+      const bool numbered = k.n != 0;
+      pk_.pack_map(numbered ? 6 : 4);
       pk_.pack("hid"), pk_.pack_uint64(k.hid);
       pk_.pack("from"), pk_.pack(k.from);
       pk_.pack("text"), pk_.pack(k.text);
       pk_.pack("ts"), pk_.pack_uint64(k.ts);
+      if (numbered) pk_.pack("origin"), pk_.pack_uint64(k.origin), pk_.pack("n"), pk_.pack_uint64(k.n);
     }
   }
   void put_user_list(std::string_view key, const std::vector<UserEntry>& users) {
@@ -118,6 +120,7 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                    w.put("max_text", std::uint64_t{x.max_text});
                    w.put("resume", x.resume);
                    w.put("resumed", std::uint64_t{x.resumed ? 1u : 0u});
+                   w.put_if("origin", x.origin);
                  },
                  [&](const Users& x) { w.put("pseq", x.pseq), w.put_user_list("users", x.users); },
                  [&](const UserInfo& x) {
@@ -207,7 +210,9 @@ class Reader {
   }
 
   std::vector<Kept> kept_list(std::string_view key) {
-    return map_list<Kept>(key, [](Reader& r) { return Kept{r.u64("hid"), r.str("from"), r.str("text"), r.u64("ts")}; });
+    return map_list<Kept>(key, [](Reader& r) {
+      return Kept{r.u64("hid"), r.str("from"), r.str("text"), r.u64("ts"), r.opt_u64("origin"), r.opt_u64("n")};
+    });
   }
 
   std::vector<UserEntry> user_list(std::string_view key) {
@@ -307,6 +312,7 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        if (r.find("max_text") != nullptr) w.max_text = r.bounded<std::uint32_t>("max_text", 0xffffffffu);
        w.resume = r.str("resume");
        w.resumed = r.bounded<std::uint32_t>("resumed", 1) == 1;
+       w.origin = r.opt_u64("origin");
        return w;
      }},
     {"users",

@@ -7,9 +7,10 @@
 
 namespace charla::test {
 
-BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_port) {
-  std::vector<std::string> argv{kBrokerBin, "--bind", "127.0.0.1", "--port", std::to_string(port),
-                                "--pub-port", std::to_string(pub_port)};
+BrokerProcess::BrokerProcess(std::vector<std::string> extra, int port, int pub_port, std::vector<std::string> wrapper) {
+  std::vector<std::string> argv = std::move(wrapper);
+  argv.insert(argv.end(), {kBrokerBin, "--bind", "127.0.0.1", "--port", std::to_string(port), "--pub-port",
+                           std::to_string(pub_port)});
   const auto given = [&](const char* opt) { return std::find(extra.begin(), extra.end(), opt) != extra.end(); };
   if (!given("--heartbeat-ms")) argv.insert(argv.end(), {"--heartbeat-ms", "100"});
   if (!given("--expiry-ms")) argv.insert(argv.end(), {"--expiry-ms", "1000"});

@@ -16,10 +16,12 @@ inline const std::string kMonitorBin = CHARLA_MONITOR_BIN;
 inline const std::string kKeygenBin = CHARLA_KEYGEN_BIN;
 
 // A charla-broker process on 127.0.0.1, on free ports unless given, with
-// short heartbeats so that losses show quickly.
+// short heartbeats so that losses show quickly; `wrapper` runs it (e.g.
+// {"prlimit", "--fsize=…", "--"}).
 class BrokerProcess {
  public:
-  explicit BrokerProcess(std::vector<std::string> extra = {}, int port = 0, int pub_port = 0);
+  explicit BrokerProcess(std::vector<std::string> extra = {}, int port = 0, int pub_port = 0,
+                         std::vector<std::string> wrapper = {});
   int port() const noexcept { return port_; }
   int pub_port() const noexcept { return pub_port_; }
   Process& proc() noexcept { return *proc_; }

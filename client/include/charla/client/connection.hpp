@@ -118,7 +118,9 @@ class Connection {
 
   bool up() const noexcept { return state_ == State::up; }
   const std::string& name() const noexcept { return opt_.name; }
-  std::uint64_t origin() const noexcept { return delivery_.origin(); }
+  // What the broker stamps on this client's numbered messages (its welcome says;
+  // a broker that does not say stamps the client's own origin).
+  std::uint64_t origin() const noexcept { return welcome_.origin != 0 ? welcome_.origin : delivery_.origin(); }
   const msg::Welcome& welcome() const noexcept { return welcome_; }
   std::string endpoint() const;
 

@@ -54,6 +54,7 @@ enum class ErrorCode : std::uint8_t {
   forbidden,       // this connection may not do that (e.g. give an address without being a gateway)
   name_owned,      // the name belongs to another key (names owned with CURVE)
   mailbox_full,    // the offline user's waiting private messages are at their bound
+  not_stored,      // the broker could not write it to its file (disk full, file gone): not published, not kept
   unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
@@ -103,6 +104,7 @@ struct Welcome {
   std::uint32_t max_text = 0;  // bytes of UTF-8 the broker takes in a say or whisper (0: not said)
   std::string resume{};         // the token that takes this session over after a reconnection ("" for watch)
   bool resumed = false;         // this hello took an existing session over
+  std::uint64_t origin = 0;     // the origin the broker stamps on this client's numbered messages (0: none)
 };
 struct UserEntry {
   std::string name;
@@ -145,6 +147,7 @@ struct Kept {  // one broadcast the broker keeps (history)
   std::string from;
   std::string text;
   std::uint64_t ts = 0;
+  std::uint64_t origin = 0, n = 0;  // as in its chat, when the sender numbered it
 };
 struct Chats {  // reply to history and search, oldest first
   std::vector<Kept> messages;
