@@ -221,7 +221,7 @@ void user_info(Request& r, msg::Info& m) {
 }
 
 void set_status(Request& r, msg::SetStatus& m) {
-  r.presence.choose(*r.session, m.status);
+  r.presence.choose(*r.session, m.status, r.now);
   r.reply(msg::Ok{"set_status"});
 }
 
