@@ -209,6 +209,18 @@ TEST_CASE("private messages never confirmed are reported to their sender when th
   CHECK(ben.quiet());  // nothing about the confirmed one
 }
 
+TEST_CASE("an unnumbered private message never confirmed ends with the session without a word",
+          "[broker][delivery][undelivered]") {
+  BrokerSetup s;
+  auto ana = s.join("ana");
+  auto ben = s.join("ben");  // no origin in his hello: the unnumbered letter's origin (0) is his
+  ben.send(msg::Whisper{"ana", "sin número"});
+  CHECK(ana.expect<msg::Private>().n == 0);
+  ana.send(msg::Bye{}, 3);  // without confirming it
+  ana.expect<msg::Ok>();
+  CHECK(ben.quiet());  // no undelivered: ben has no number to match it to
+}
+
 TEST_CASE("a connection that sends only garbage is cut off and others are served", "[broker][delivery][garbage]") {
   BrokerSetup s;
   auto ben = s.join("ben");

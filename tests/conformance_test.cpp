@@ -62,8 +62,17 @@ struct Document {
 };
 
 constexpr std::array<std::string_view, 3> kTopics{"chat", "presence", "sys"};
-constexpr std::array<std::string_view, 5> kBrokerOptions{"--max-text", "--max-sessions", "--max-queue", "--rate",
-                                                         "--burst"};
+// The options a 'broker' line may give, with the ranges charla-broker's command line takes
+// (broker/src/options.cpp): an exchange must be true of a real broker (17.1).
+struct BrokerOption {
+  std::string_view name;
+  double min, max;
+};
+constexpr std::array<BrokerOption, 5> kBrokerOptions{{{"--max-text", 1, 60000},
+                                                      {"--max-sessions", 1, 1000000},
+                                                      {"--max-queue", 65536, 4294967296.0},
+                                                      {"--rate", 0, 1e9},
+                                                      {"--burst", 1, 1e9}}};
 
 std::vector<std::string> words(std::string_view s) {
   std::istringstream in{std::string(s)};
@@ -116,9 +125,16 @@ std::string read_bytes(Step& s, const std::vector<std::string>& ws, std::size_t 
       into->push_back({Piece::captured, 0, name});
     } else {
       unsigned v = 0;
-      const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), v, 16);
-      if (w.size() != 2 || ec != std::errc() || end != w.data() + w.size()) return "not a hex byte: '" + w + "'";
-      into->push_back({Piece::literal, static_cast<std::uint8_t>(v)});
+      std::size_t times = 1;  // "78*3": three bytes 78
+      const auto [end, ec] = std::from_chars(w.data(), w.data() + std::min<std::size_t>(w.size(), 2), v, 16);
+      const auto* const last = w.data() + w.size();
+      bool valid = w.size() >= 2 && ec == std::errc() && end == w.data() + 2;
+      if (valid && end != last) {
+        const auto [rend, rec] = std::from_chars(end + 1, last, times);
+        valid = *end == '*' && rec == std::errc() && rend == last && times > 0;
+      }
+      if (!valid) return "not a hex byte, nor one repeated (HH*N): '" + w + "'";
+      into->insert(into->end(), times, Piece{Piece::literal, static_cast<std::uint8_t>(v)});
     }
   }
   if (s.op != '>' && s.expected.empty()) return "no bytes to expect";
@@ -133,13 +149,16 @@ std::string read_line(Exchange& ex, int line, std::string_view text) {
     if (!ex.steps.empty() || !ex.broker.empty()) return "'broker' must be the first line after the comments";
     if (ws.size() == 1) return "a 'broker' line without options";
     for (std::size_t i = 1; i < ws.size(); i += 2) {
-      if (std::find(kBrokerOptions.begin(), kBrokerOptions.end(), ws[i]) == kBrokerOptions.end()) {
-        return "unknown broker option '" + ws[i] + "'";
-      }
+      const auto* option = std::find_if(kBrokerOptions.begin(), kBrokerOptions.end(),
+                                        [&](const BrokerOption& o) { return o.name == ws[i]; });
+      if (option == kBrokerOptions.end()) return "unknown broker option '" + ws[i] + "'";
       double v = 0;
       const auto* arg = i + 1 < ws.size() ? &ws[i + 1] : nullptr;
       if (arg == nullptr || std::from_chars(arg->data(), arg->data() + arg->size(), v).ptr != arg->data() + arg->size()) {
         return "broker option '" + ws[i] + "' needs a number";
+      }
+      if (v < option->min || v > option->max) {
+        return "broker option '" + ws[i] + "' " + *arg + " is one charla-broker refuses";
       }
       ex.broker[ws[i]] = v;
     }
@@ -473,7 +492,7 @@ charla::broker::Config config_for(const Exchange& ex) {
   for (const auto& [option, v] : ex.broker) {
     if (option == "--max-text") cfg.max_text = static_cast<std::size_t>(v);
     if (option == "--max-sessions") cfg.max_sessions = static_cast<std::size_t>(v);
-    if (option == "--max-queue") cfg.max_queue = static_cast<std::size_t>(v);  // below charla-broker's minimum too
+    if (option == "--max-queue") cfg.max_queue = static_cast<std::size_t>(v);
     if (option == "--rate") cfg.rate = v;
     if (option == "--burst") cfg.burst = v;
   }
@@ -511,6 +530,10 @@ TEST_CASE("a malformed exchange block is an error, not skipped", "[conformance]"
   for (const std::string bad : {"A? 00\n", "A> 8g\n", "A> 800\n", "A> (uint)\n", "A< \n", "A~ news 80\n",
                                 "A~ chat\n", "A< 80 | 80\n", "a> 80\n", "A> 80\nbroker --rate 1\n",
                                 "broker --max-frame 9\n", "broker --rate x\n", "broker\n", "   80\n", "",
+                                // what charla-broker's command line refuses (17.1)
+                                "broker --max-queue 150\n", "broker --max-text 60001\n", "broker --burst 0\n",
+                                // a repeated byte: HH*N, N at least 1
+                                "A> 78*0\n", "A> 78*\n", "A> 78*x\n", "A> 78+3\n", "A> 7*3\n", "A> 78*3*2\n",
                                 // captures: named once, used after, never in what is sent
                                 "A> {T}\n", "A< {T}\nA< (str:T)\n", "A< (str:T) {T}\n", "A< (str:T)\nB< (uint:T)\n",
                                 "A< (str:T) (str:T)\n", "A> (str:T)\n", "A< (str:)\n", "A< (str:a-b)\n",
@@ -537,6 +560,9 @@ TEST_CASE("a malformed exchange block is an error, not skipped", "[conformance]"
   CHECK(render(ex.steps[0].frames[0], {}) == "\x81");
   CHECK(render(ex.steps[0].frames[1], {}) == "\xa1t\xa0");
   CHECK(hex(ex.steps[1].expected) == "81 (uint) (str)");
+  const auto repeated = parse_exchanges("```exchange\n# repeats\nA> 92 78*3 0a\n```\n");
+  REQUIRE(repeated.errors.empty());
+  CHECK(render(repeated.exchanges[0].steps[0].frames[0], {}) == "\x92xxx\n");
   Captures none;
   CHECK(mismatch(ex.steps[1].expected, "\x81\xcd\x01\x02\xa2hi", none).empty());
   CHECK_FALSE(mismatch(ex.steps[1].expected, "\x81\xd0\x01\xa2hi", none).empty());  // an int 8 is not a uint

@@ -87,8 +87,9 @@ std::string excerpt(const std::string& text) {
 }
 
 // Ends the session: out of the registry and out of this worker; tells the
-// senders of the private messages it never confirmed; its owned name remembers
-// when it was last used. nullopt: it had ended already.
+// senders of the numbered private messages it never confirmed (an unnumbered
+// one has no n to match an error to, 2.6); its owned name remembers when it was
+// last used. nullopt: it had ended already.
 std::optional<msg::Presence> end_session(Request& r, msg::PresenceEvent why) {
   r.local.erase(r.session->rid);
   auto p = r.shared.registry.remove(*r.session, why);
@@ -96,6 +97,7 @@ std::optional<msg::Presence> end_session(Request& r, msg::PresenceEvent why) {
   if (!r.session->owner.empty()) r.keeper.push(job::Left{r.session->key, wall_ms()});
   const auto letters = r.session->mailbox.close();
   for (const auto& l : letters) {
+    if (l.n == 0) continue;
     const auto sender = r.shared.registry.find(l.from);
     if (!sender || sender->published_origin != l.origin) continue;  // gone, or somebody else by that name now
     r.out.reply(sender->rid, msg::Error{ErrorCode::undelivered,
@@ -221,7 +223,7 @@ void user_info(Request& r, msg::Info& m) {
 }
 
 void set_status(Request& r, msg::SetStatus& m) {
-  r.presence.choose(*r.session, m.status);
+  r.presence.choose(*r.session, m.status, r.now);
   r.reply(msg::Ok{"set_status"});
 }
 

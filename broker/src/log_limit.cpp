@@ -9,6 +9,7 @@ const char* kind_name(char kind) {
   switch (kind) {
     case 'b': return "mensajes inválidos";
     case 'r': return "exceso de mensajes";
+    case 'p': return "cambios de estado";
     default: return "sesión";
   }
 }

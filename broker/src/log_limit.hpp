@@ -19,7 +19,8 @@ class LogLimiter {
   enum class Kind : char {
     bad_message = 'b',   // a frame that could not be decoded
     rate_limited = 'r',  // frames dropped by the rate limit
-    session = 's',       // joins, leaves, status changes, refusals
+    session = 's',       // joins, leaves, resumptions, refusals
+    presence = 'p',      // status changes: chosen, idle, active again
   };
   static constexpr unsigned kLinesPerWindow = 5;
   static constexpr auto kWindow = std::chrono::seconds(10);

@@ -23,15 +23,15 @@ void Presence::request(Session& s, const msg::Message& m, Clock::time_point now)
   if (!s.idle_set || std::holds_alternative<msg::SetStatus>(m)) return;
   s.idle_set = false;
   if (auto p = shared_.registry.set_status(s, msg::Status::activo, msg::Cause::activity)) {
-    spdlog::info("{} ({}) activo de nuevo", s.name, s.ip);
+    if (may_log(s, now)) spdlog::info("{} ({}) activo de nuevo", s.name, s.ip);
     publish(*p);
   }
 }
 
-void Presence::choose(Session& s, msg::Status status) {
+void Presence::choose(Session& s, msg::Status status, Clock::time_point now) {
   s.idle_set = false;
   if (auto p = shared_.registry.set_status(s, status, msg::Cause::user)) {
-    spdlog::info("{} ({}) estado {}", s.name, s.ip, msg::to_string(status));
+    if (may_log(s, now)) spdlog::info("{} ({}) estado {}", s.name, s.ip, msg::to_string(status));
     publish(*p);
   }
 }
@@ -49,11 +49,15 @@ std::vector<std::shared_ptr<Session>> Presence::tick(const LocalSessions& local,
     if (shared_.cfg.idle_timeout_s == 0 || s.status.load() != msg::Status::activo || now - s.activity() <= idle) continue;
     if (auto p = shared_.registry.set_status(s, msg::Status::inactivo, msg::Cause::idle)) {
       s.idle_set = true;
-      spdlog::info("{} ({}) inactivo tras {} s", s.name, s.ip, shared_.cfg.idle_timeout_s);
+      if (may_log(s, now)) spdlog::info("{} ({}) inactivo tras {} s", s.name, s.ip, shared_.cfg.idle_timeout_s);
       publish(*p);
     }
   }
   return expired;
+}
+
+bool Presence::may_log(const Session& s, Clock::time_point now) {
+  return log_.allow(s.rid, LogLimiter::Kind::presence, s.name + " (" + s.ip + ")", now);
 }
 
 }  // namespace charla::broker

@@ -13,6 +13,7 @@
 
 #include "clock.hpp"
 #include "link.hpp"
+#include "log_limit.hpp"
 #include "registry.hpp"
 #include "shared.hpp"
 
@@ -29,7 +30,9 @@ using LocalSessions = std::unordered_map<std::string, std::shared_ptr<Session>>;
 
 class Presence {
  public:
-  Presence(Shared& shared, Outbox& out) : shared_(shared), out_(out) {}
+  // Its log lines go through `log`, the worker's limiter: a user who keeps
+  // changing status cannot fill the log.
+  Presence(Shared& shared, Outbox& out, LogLimiter& log) : shared_(shared), out_(out), log_(log) {}
 
   // Any frame from the session's connection, decodable or not, over the rate
   // limit or not (10.1).
@@ -42,7 +45,7 @@ class Presence {
 
   // The user chose a status (8.3 rules 3 and 4): a chosen status is never
   // changed by idleness or activity, even INACTIVO chosen while idle.
-  void choose(Session& s, msg::Status status);
+  void choose(Session& s, msg::Status status, Clock::time_point now);
 
   // Every tick (heartbeat_ms/4, within 10–250 ms): idleness for the sessions
   // that are due, and the list of those that have expired.
@@ -50,9 +53,11 @@ class Presence {
 
  private:
   void publish(const msg::Presence& p) { out_.publish(Stream::presence, p.seq, p); }
+  bool may_log(const Session& s, Clock::time_point now);
 
   Shared& shared_;
   Outbox& out_;
+  LogLimiter& log_;
 };
 
 }  // namespace charla::broker

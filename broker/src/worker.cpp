@@ -44,7 +44,7 @@ Worker::Worker(zmq::context_t& ctx, Shared& shared, std::size_t index)
       index_(index),
       link_(ctx, zmq::socket_type::pair),
       out_(link_),
-      presence_(shared, out_),
+      presence_(shared, out_, log_),
       keeper_(ctx, shared.instance),
       acks_([this](std::string_view rid, std::uint64_t n) { keeper_.push(job::Ack{std::string(rid), n}); }),
       limiter_(shared.cfg.rate, shared.cfg.burst) {

@@ -42,10 +42,10 @@ class Worker {
   const std::size_t index_;
   zmq::socket_t link_;
   Outbox out_;
+  LogLimiter log_;
   Presence presence_;
   KeeperQueue keeper_;
   PendingAcks acks_;
-  LogLimiter log_;
   RateLimiter limiter_;
   LocalSessions local_;
   std::unordered_map<std::string, unsigned> bad_in_a_row_;  // by routing id, while it sends garbage

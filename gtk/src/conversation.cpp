@@ -36,11 +36,21 @@ Conversation::Conversation() : buffer_(Gtk::TextBuffer::create()) {
   tag("error", [](Tag t) { t->property_foreground() = "#c62828"; });
   tag("fixed", [](Tag t) { t->property_family() = "monospace", t->property_foreground() = "#555555"; });
 
-  end_ = buffer_->create_mark("end", buffer_->end(), false);
   set_policy(Gtk::POLICY_AUTOMATIC, Gtk::POLICY_ALWAYS);
   set_hexpand(true);
   set_vexpand(true);
   Gtk::ScrolledWindow::add(view_);
+
+  // Following is decided where the position changes, not when a line is added: GTK
+  // lays new lines out (and scrolls for them) on later frames, so a line added
+  // while the view still moves towards the last one found it "not at the bottom",
+  // and a burst of lines left the view stuck half way. The range grows once a new
+  // line is laid out ("changed"); a following view then goes straight to the end.
+  get_vadjustment()->signal_value_changed().connect([this] { following_ = at_bottom(); });
+  get_vadjustment()->signal_changed().connect([this] {
+    const auto adj = get_vadjustment();
+    if (following_) adj->set_value(adj->get_upper() - adj->get_page_size());
+  });
 }
 
 bool Conversation::at_bottom() {
@@ -49,7 +59,6 @@ bool Conversation::at_bottom() {
 }
 
 void Conversation::append(std::initializer_list<Piece> pieces) {
-  const bool follow = at_bottom();
   if (buffer_->size() > 0) buffer_->insert(buffer_->end(), "\n");
   for (const auto& p : pieces) {
     // insert() takes text as text: "<b>" stays three characters, whatever Pango would make of it.
@@ -59,8 +68,6 @@ void Conversation::append(std::initializer_list<Piece> pieces) {
       buffer_->insert_with_tag(buffer_->end(), p.text, p.tag);
     }
   }
-  buffer_->move_mark(end_, buffer_->end());
-  if (follow) view_.scroll_to(end_);
 }
 
 void Conversation::message(std::uint64_t ts, const std::string& from, const std::string& text, bool mine) {

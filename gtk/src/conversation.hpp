@@ -33,7 +33,9 @@ class Conversation : public Gtk::ScrolledWindow {
 
   Gtk::TextView view_;
   Glib::RefPtr<Gtk::TextBuffer> buffer_;
-  Glib::RefPtr<Gtk::TextMark> end_;
+  // Whether the view keeps to the bottom: true until the user scrolls up, and
+  // again once they scroll back down.
+  bool following_ = true;
 };
 
 }  // namespace charla::gtk

@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <zmq.hpp>
@@ -208,6 +209,35 @@ TEST_CASE("a flood of two-frame messages is rate limited, cut off, and hardly lo
   const auto logged = broker.proc().err().size() - log_before;
   INFO("the flood made " << logged << " bytes of log");
   CHECK(logged < 4096);  // was 85 MB in 5 s
+}
+
+TEST_CASE("a user toggling their status hundreds of times is hardly logged", "[e2e][delivery][flood]") {
+  BrokerProcess broker({"--rate", "0"});  // every toggle is handled
+  zmq::context_t ctx(1);
+  auto joined = join_many(ctx, broker, "toggler", 1);
+  auto& user = joined.front();
+  broker.proc().drain();
+  const auto log_before = broker.proc().err().size();
+  constexpr int kToggles = 400;
+  for (int k = 0; k < kToggles; ++k) {
+    const auto status = k % 2 == 0 ? msg::Status::ocupado : msg::Status::activo;
+    user.send(msg::encode(msg::SetStatus{status}), zmq::send_flags::none);
+  }
+  for (int k = 0; k < kToggles; ++k) {  // every one answered ok, so every one was handled
+    zmq::pollitem_t item{user.handle(), 0, ZMQ_POLLIN, 0};
+    broker.proc().drain();
+    REQUIRE(zmq::poll(&item, 1, kWait) == 1);
+    zmq::message_t m;
+    (void)user.recv(m);
+    const auto reply = msg::decode(m.data(), m.size());
+    REQUIRE(reply);
+    REQUIRE(std::holds_alternative<msg::Ok>(reply.value().msg));
+  }
+  user.send(msg::encode(msg::Bye{}), zmq::send_flags::none);  // its line comes after every status line
+  REQUIRE(broker.proc().wait_for_line("salió", kWait, true));
+  const auto logged = broker.proc().err().substr(log_before);
+  INFO(logged);
+  CHECK(count(logged, ") estado ") <= 10);  // 5 in each 10 s (two windows on a slow machine); was one per toggle
 }
 
 TEST_CASE("after a burst of connections the broker hands its memory back", "[e2e][delivery][memory]") {

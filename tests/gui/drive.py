@@ -170,17 +170,39 @@ def main():
             last = conv.getCharacterExtents(start_at + len(long_text) - 1, pyatspi.DESKTOP_COORDS)
             width = find(ana.main(), "text", "Conversación").queryComponent().getExtents(pyatspi.DESKTOP_COORDS).width
             check("... wrapped inside the window", last[1] > first[1] and last[0] < width, f"{first} {last} {width}")
-        pane = find(ana.main(), "text", "Conversación").parent
-        bar = next(a for a in walk(pane) if a.getRoleName() == "scroll bar" and
+        view = find(ana.main(), "text", "Conversación")
+        bar = next(a for a in walk(view.parent) if a.getRoleName() == "scroll bar" and
                    a.getState().contains(pyatspi.STATE_VERTICAL)).queryValue()
+
+        def on_screen(offset):  # the character at offset (-1: the last) is inside the visible part of the view
+            text = view.queryText()
+            x, y, w, h = text.getCharacterExtents(offset if offset >= 0 else text.characterCount - 1,
+                                                  pyatspi.DESKTOP_COORDS)
+            ext = view.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            return h > 0 and ext.y <= y and y + h <= ext.y + ext.height
+
+        # The window takes a view within 8 px of the bottom as at the bottom, and follows from there:
+        # with the long message alone the view scrolls by 7 px, so its top is "at the bottom" too, and
+        # whether a check saw the scroll that followed depended on how far GTK's scroll animation had
+        # got. More lines make scrolling to the top a real scroll up.
+        for i in range(1, 21):
+            carlos.write(f"línea {i}")
+        # GTK lays the view out and scrolls it on its next frames, not when the text arrives: each step
+        # waits for what the user would see, the last line on screen, then the first.
         check("the conversation follows new lines to the bottom",
-              wait_for(lambda: bar.maximumValue > 0 and bar.currentValue >= bar.maximumValue - 2),
+              ana.shows("carlos: línea 20") and
+              wait_for(lambda: bar.maximumValue > 100 and bar.currentValue >= bar.maximumValue - 2 and on_screen(-1)),
               f"{bar.currentValue} of {bar.maximumValue}")
         bar.currentValue = 0  # the user scrolls up to read
+        check("the user can scroll up to read",
+              wait_for(lambda: bar.currentValue < 2 and on_screen(0)), f"{bar.currentValue} of {bar.maximumValue}")
+        height = bar.maximumValue
         carlos.write("¿sigues ahí?")
-        carlos.write("¿hola?")  # by the time the second shows, a scroll for the first would have happened
-        check("... but not while the user has scrolled up", ana.shows("carlos: ¿hola?") and bar.currentValue < 2,
-              f"{bar.currentValue} of {bar.maximumValue}")
+        carlos.write("¿hola?")
+        # Once the view has made room for both lines (its range grew), it has decided not to follow them.
+        check("... but not while the user has scrolled up",
+              ana.shows("carlos: ¿hola?") and wait_for(lambda: bar.maximumValue > height) and
+              bar.currentValue < 2 and on_screen(0), f"{bar.currentValue} of {bar.maximumValue} (was {height})")
 
 
         # A console client killed with -9 is shown lost within the expiry.
