@@ -118,6 +118,7 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                    w.put("max_text", std::uint64_t{x.max_text});
                    w.put("resume", x.resume);
                    w.put("resumed", std::uint64_t{x.resumed ? 1u : 0u});
+                   if (x.owned) w.put("owned", std::uint64_t{*x.owned ? 1u : 0u});
                  },
                  [&](const Users& x) { w.put("pseq", x.pseq), w.put_user_list("users", x.users); },
                  [&](const UserInfo& x) {
@@ -307,6 +308,7 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        if (r.find("max_text") != nullptr) w.max_text = r.bounded<std::uint32_t>("max_text", 0xffffffffu);
        w.resume = r.str("resume");
        w.resumed = r.bounded<std::uint32_t>("resumed", 1) == 1;
+       if (r.find("owned") != nullptr) w.owned = r.bounded<std::uint32_t>("owned", 1) == 1;
        return w;
      }},
     {"users",

@@ -103,6 +103,9 @@ struct Welcome {
   std::uint32_t max_text = 0;  // bytes of UTF-8 the broker takes in a say or whisper (0: not said)
   std::string resume{};         // the token that takes this session over after a reconnection ("" for watch)
   bool resumed = false;         // this hello took an existing session over
+  // With CURVE, whether the name is now this key's (docs/protocol.md 2.7); absent
+  // without CURVE, for watch, and from brokers that do not say.
+  std::optional<bool> owned{};
 };
 struct UserEntry {
   std::string name;
