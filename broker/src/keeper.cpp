@@ -208,11 +208,12 @@ void Keeper::deliver(Session& s) {
 
 void Keeper::prune(std::uint64_t now_ms) {
   const auto& cfg = shared_.cfg;
+  const auto ago = [&](std::uint64_t ms) { return now_ms > ms ? now_ms - ms : 0; };  // 100 years is before 1970
   try {
     store_.begin();
-    if (cfg.history_days != 0) store_.forget_chat_before(now_ms - cfg.history_days * kDayMs);
-    store_.forget_mail_older_than(now_ms - std::uint64_t{cfg.mail_days} * kDayMs);
-    store_.forget_names_unused_since(now_ms - std::uint64_t{cfg.name_ttl_days} * kDayMs);
+    if (cfg.history_days != 0) store_.forget_chat_before(ago(cfg.history_days * kDayMs));
+    store_.forget_mail_older_than(ago(std::uint64_t{cfg.mail_days} * kDayMs));
+    store_.forget_names_unused_since(ago(std::uint64_t{cfg.name_ttl_days} * kDayMs));
     store_.commit();
     shared_.names.reset_mail(store_.mail_counts());
   } catch (const std::exception& e) {
