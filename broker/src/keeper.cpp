@@ -180,7 +180,8 @@ void Keeper::handle(Job& job) {
             store_.begin();
             for (const auto& l : c.letters) {
               store_.delete_mail(l.mail_id);
-              shared_.names.mail_gone(msg::fold_name(c.to_name));
+              shared_.mail.gone(msg::fold_name(c.to_name), msg::fold_name(l.from),
+                                mail_cost(l.text.size(), l.from.size()));
               const auto sender = shared_.registry.find(l.from);
               if (sender && sender->origin == l.origin && l.n != 0) {
                 after_.push_back({sender->rid, msg::Delivered{c.to_name, l.n}});
@@ -213,9 +214,11 @@ void Keeper::prune(std::uint64_t now_ms) {
     store_.begin();
     if (cfg.history_days != 0) store_.forget_chat_before(ago(cfg.history_days * kDayMs));
     store_.forget_mail_older_than(ago(std::uint64_t{cfg.mail_days} * kDayMs));
-    store_.forget_names_unused_since(ago(std::uint64_t{cfg.name_ttl_days} * kDayMs));
+    store_.forget_names_unused_since(ago(std::uint64_t{cfg.name_ttl_days} * kDayMs),
+                                     ago(std::uint64_t{cfg.new_name_ttl_h} * 3600 * 1000));
     store_.commit();
-    shared_.names.reset_mail(store_.mail_counts());
+    shared_.names.prune(now_ms);
+    shared_.mail.load(store_.mail_counts());
   } catch (const std::exception& e) {
     spdlog::error("no se pudo podar la base de datos: {}", e.what());
   }
