@@ -96,6 +96,19 @@ TEST_CASE("with CURVE the welcome says the name is the key's", "[broker][names][
   CHECK_FALSE(c.welcome().owned);  // without CURVE the welcome does not say
 }
 
+TEST_CASE("a trusted gateway's welcome does not speak of owning the name, as its users own none",
+          "[broker][names][bounds]") {
+  auto gateway = Curve::fresh("");
+  auto cfg = fast_config();
+  cfg.gateway_keys.insert(msg::z85_to_binary(gateway.public_key));
+  CurveBroker b(cfg);
+  gateway.server_public = b.server.public_key;
+  auto c = b.connect(gateway);
+  CHECK_FALSE(c.hello("ana").owned);
+  auto key = b.connect(b.key());
+  CHECK(key.hello("ben").owned == std::optional<bool>(true));
+}
+
 TEST_CASE("fresh keys from one address own names up to the bound of the day, and the rest still join",
           "[broker][names][bounds]") {
   CurveBroker b(with(1000, 3, 3));

@@ -143,10 +143,8 @@ bool resume(Request& r, msg::Hello& m, const std::string& ip, const std::string&
   auto& s = t.session;
   r.local.emplace(s->rid, s);
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) recuperó su sesión", s->name, s->ip);
-  std::optional<bool> owned;  // with CURVE: whether the name is this key's
-  if (!r.key.empty()) {
-    owned = !owner.empty() && r.shared.names.check(msg::fold_name(s->name), owner, wall_ms()) == NameBook::Claim::mine;
-  }
+  std::optional<bool> owned;  // with CURVE: whether the name is this key's (a gateway's users own none: not said)
+  if (!owner.empty()) owned = r.shared.names.check(msg::fold_name(s->name), owner, wall_ms()) == NameBook::Claim::mine;
   r.reply(welcome(r.shared, s->name, s->resume_token, true, owned));
   for (auto& frame : s->mailbox.unconfirmed()) r.out.reply(r.rid, frame);
   r.publish(t.event);
@@ -219,7 +217,7 @@ void join(Request& r, msg::Hello& m) {
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) se unió", s->name, s->ip);
   // With CURVE the name is this key's from now on, within the bounds on strangers; what waited for it comes now.
   const auto claimed = owner.empty() ? NameBook::Claimed{} : claim(r, folded, m.name, owner, *ip, now_ms);
-  const auto owned = key.empty() ? std::nullopt : std::optional<bool>(claimed.name.has_value());
+  const auto owned = owner.empty() ? std::nullopt : std::optional<bool>(claimed.name.has_value());
   r.reply(welcome(r.shared, s->name, s->resume_token, false, owned));
   r.publish(joined);
   if (claimed.name) {
