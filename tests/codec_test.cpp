@@ -297,6 +297,8 @@ TEST_CASE("the extreme values of every field survive encode then decode", "[code
   check_round_trip(msg::Welcome{"", 0, 0, 0, 0, 0, "", 0, "", false}, 0);
   check_round_trip(msg::Welcome{"ana", 65535, 0xffffffffu, 0xffffffffu, 0xffffffffu, kMax64, "x", 0xffffffffu, "t", true},
                    kMax64);
+  check_round_trip(msg::Welcome{"ana", 1, 1, 1, 1, 1, "x", 1, "t", false, true}, 0);   // owned:1 (2.7)
+  check_round_trip(msg::Welcome{"ana", 1, 1, 1, 1, 1, "x", 1, "t", false, false}, 0);  // owned:0
   check_round_trip(msg::Users{0, {}}, 0);
   check_round_trip(msg::Chat{kMax64, "ana", "", kMax64, kMax64, kMax64}, 0);
   check_round_trip(msg::Private{"ana", "x", kMax64, kMax64, kMax64, kMax64}, 0);

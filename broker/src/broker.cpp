@@ -94,7 +94,8 @@ struct Broker::Impl {
     stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (stop_fd < 0) throw std::runtime_error("no se pudo crear el eventfd de parada");
     shared = std::make_unique<Shared>(c, random_instance());
-    shared->names.load(store->names(), store->mail_counts());
+    shared->names.load(store->names());
+    shared->mail.load(store->mail_counts());
   }
   ~Impl() {
     if (stop_fd >= 0) ::close(stop_fd);

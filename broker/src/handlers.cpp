@@ -15,7 +15,7 @@ using msg::ErrorCode;
 using Kind = LogLimiter::Kind;
 
 msg::Welcome welcome(const Shared& shared, const std::string& name, const std::string& token, bool resumed,
-                     std::uint64_t origin = 0) {
+                     std::uint64_t origin = 0, std::optional<bool> owned = std::nullopt) {
   const auto& cfg = shared.cfg;
   return msg::Welcome{name,
                       cfg.pub_port,
@@ -27,7 +27,8 @@ msg::Welcome welcome(const Shared& shared, const std::string& name, const std::s
                       static_cast<std::uint32_t>(cfg.max_text),
                       token,
                       resumed,
-                      origin};
+                      origin,
+                      owned};
 }
 
 // An error about a numbered message carries its number, and is remembered so
@@ -145,10 +146,39 @@ bool resume(Request& r, msg::Hello& m, const std::string& ip, const std::string&
   auto& s = t.session;
   r.local.emplace(s->rid, s);
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) recuperó su sesión", s->name, s->ip);
-  r.reply(welcome(r.shared, s->name, s->resume_token, true, s->published_origin));
+  std::optional<bool> owned;  // with CURVE: whether the name is this key's (a gateway's users own none: not said)
+  if (!owner.empty()) owned = r.shared.names.check(msg::fold_name(s->name), owner, wall_ms()) == NameBook::Claim::mine;
+  r.reply(welcome(r.shared, s->name, s->resume_token, true, s->published_origin, owned));
   for (auto& frame : s->mailbox.unconfirmed()) r.out.reply(r.rid, frame);
   r.publish(t.event);
   return true;
+}
+
+// A CURVE key that joined as `name` takes it, unless that goes over a bound
+// (docs/security.md): then it joins all the same, as without CURVE, and one line says why.
+NameBook::Claimed claim(Request& r, const std::string& folded, const std::string& name, const std::string& owner,
+                        const std::string& ip, std::uint64_t now_ms) {
+  const Claimant who{owner, ip, r.shared.known(owner)};
+  auto claimed = r.shared.names.claim(folded, name, who, now_ms);
+  if (claimed.over == NameBook::Over::none || !r.may_log(Kind::session)) return claimed;
+  const auto& cfg = r.shared.cfg;
+  switch (claimed.over) {
+    case NameBook::Over::in_all:
+      spdlog::warn("{} ({}) entra sin ser dueño del nombre: ya hay {} nombres con dueño (--max-owned-names)", name,
+                   ip, cfg.max_owned_names);
+      break;
+    case NameBook::Over::per_key:
+      spdlog::info("{} ({}) entra sin ser dueño del nombre: su clave ya tiene {} (--names-per-key)", name, ip,
+                   cfg.names_per_key);
+      break;
+    case NameBook::Over::per_address:
+      spdlog::info("{} ({}) entra sin ser dueño del nombre: {} nombres nuevos hoy desde {} (--names-per-address)",
+                   name, ip, cfg.names_per_address, claim_group(ip));
+      break;
+    case NameBook::Over::none:
+      break;
+  }
+  return claimed;
 }
 
 }  // namespace
@@ -188,10 +218,13 @@ void join(Request& r, msg::Hello& m) {
   }
   r.local.emplace(s->rid, s);
   if (r.may_log(Kind::session)) spdlog::info("{} ({}) se unió", s->name, s->ip);
-  r.reply(welcome(r.shared, s->name, s->resume_token, false, s->published_origin));
+  // With CURVE the name is this key's from now on, within the bounds on strangers; what waited for it comes now.
+  const auto claimed = owner.empty() ? NameBook::Claimed{} : claim(r, folded, m.name, owner, *ip, now_ms);
+  const auto owned = owner.empty() ? std::nullopt : std::optional<bool>(claimed.name.has_value());
+  r.reply(welcome(r.shared, s->name, s->resume_token, false, s->published_origin, owned));
   r.publish(joined);
-  if (!owner.empty()) {  // with CURVE the name is this key's from now on; what waited for it comes now
-    r.keeper.push(job::Own{r.shared.names.claim(folded, m.name, owner, now_ms)});
+  if (claimed.name) {
+    r.keeper.push(job::Own{*claimed.name});
     r.keeper.push(job::Deliver{s});
   }
 }
@@ -262,9 +295,26 @@ void hold(Request& r, msg::Whisper& m) {
   const auto folded = msg::fold_name(m.to);
   const auto owned = r.shared.names.find(folded, wall_ms());
   if (!owned) return fail(r, m.n, ErrorCode::no_such_user, "'" + m.to + "' no está conectado", "whisper");
-  if (!r.shared.names.reserve_mail(folded, r.shared.cfg.mail_keep)) {
-    return fail(r, m.n, ErrorCode::mailbox_full,
-                "'" + owned->name + "' tiene demasiados mensajes privados esperando; no se guardó", "whisper");
+  const auto& cfg = r.shared.cfg;
+  const auto& from = r.session->name;
+  switch (r.shared.mail.reserve(folded, msg::fold_name(from), mail_cost(m.text.size(), from.size()))) {
+    case MailBook::Put::ok:
+      break;
+    case MailBook::Put::recipient_full:
+      return fail(r, m.n, ErrorCode::mailbox_full,
+                  "'" + owned->name + "' tiene demasiados mensajes privados esperando (" +
+                      std::to_string(cfg.mail_keep) + "); no se guardó",
+                  "whisper");
+    case MailBook::Put::sender_full:
+      return fail(r, m.n, ErrorCode::mailbox_full,
+                  "ya tienes " + std::to_string(cfg.mail_per_sender) +
+                      " mensajes privados esperando a quien no está; no se guardó (podrás dejar más cuando se "
+                      "entreguen)",
+                  "whisper");
+    case MailBook::Put::all_full:
+      if (r.may_log(Kind::session)) spdlog::warn("{}: el buzón de quien no está, lleno (--mail-max-mb)", r.who());
+      return fail(r, m.n, ErrorCode::mailbox_full,
+                  "el servidor no puede guardar más mensajes privados para quien no está; no se guardó", "whisper");
   }
   const auto origin = m.n != 0 ? r.session->origin : 0;
   r.keeper.push(job::Mail{WaitingMail{0, folded, r.session->name, std::move(m.text), wall_ms(), origin, m.n},

@@ -169,7 +169,7 @@ void Keeper::end_batch() {
                         "say", c.n});
     }
     for (const auto& m : mails_) {
-      shared_.names.mail_gone(m.mail.to);  // its place is given back
+      shared_.mail.gone(m.mail.to, msg::fold_name(m.mail.from), mail_cost(m.mail.text.size(), m.mail.from.size()));
       const auto s = shared_.registry.find(m.mail.from);
       refuse(m.sender_rid, s && s->origin == m.mail.origin ? s.get() : nullptr,
              msg::Error{msg::ErrorCode::not_stored,
@@ -283,7 +283,8 @@ void Keeper::handle(Job& job) {
               for (const auto& l : c.letters) store_.delete_mail(l.mail_id);
             });
             for (const auto& l : c.letters) {
-              shared_.names.mail_gone(msg::fold_name(c.to_name));
+              shared_.mail.gone(msg::fold_name(c.to_name), msg::fold_name(l.from),
+                                mail_cost(l.text.size(), l.from.size()));
               const auto sender = shared_.registry.find(l.from);
               if (sender && sender->published_origin == l.origin && l.n != 0) {
                 after_.push_back({sender->rid, msg::Delivered{c.to_name, l.n}, false});
@@ -312,16 +313,19 @@ void Keeper::deliver(Session& s) {
 void Keeper::prune(std::uint64_t now_ms) {
   const auto& cfg = shared_.cfg;
   if (!gone_.empty()) return;
+  const auto ago = [&](std::uint64_t ms) { return now_ms > ms ? now_ms - ms : 0; };  // 100 years is before 1970
   try {
     store_.begin();
-    if (cfg.history_days != 0) store_.forget_chat_before(now_ms - cfg.history_days * kDayMs);
-    store_.forget_mail_older_than(now_ms - std::uint64_t{cfg.mail_days} * kDayMs);
-    store_.forget_names_unused_since(now_ms - std::uint64_t{cfg.name_ttl_days} * kDayMs);
-    store_.forget_senders_unused_since(now_ms - kSenderDays * kDayMs);
+    if (cfg.history_days != 0) store_.forget_chat_before(ago(cfg.history_days * kDayMs));
+    store_.forget_mail_older_than(ago(std::uint64_t{cfg.mail_days} * kDayMs));
+    store_.forget_names_unused_since(ago(std::uint64_t{cfg.name_ttl_days} * kDayMs),
+                                     ago(std::uint64_t{cfg.new_name_ttl_h} * 3600 * 1000));
+    store_.forget_senders_unused_since(ago(kSenderDays * kDayMs));
     store_.forget_senders_beyond(kMaxSenders);
     store_.commit();
     last_n_ = store_.senders();
-    shared_.names.reset_mail(store_.mail_counts());
+    shared_.names.prune(now_ms);
+    shared_.mail.load(store_.mail_counts());
   } catch (const std::exception& e) {
     store_.rollback();
     spdlog::error("no se pudo podar la base de datos: {}", e.what());

@@ -96,6 +96,33 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--mail-days", cfg.mail_days, "Días que espera un mensaje privado")
       ->capture_default_str()
       ->check(CLI::Range(1u, 36500u));
+  app.add_option("--max-owned-names", cfg.max_owned_names,
+                 "Nombres con dueño (CURVE) como mucho, entre todas las claves; pasado el límite se entra sin "
+                 "ser dueño del nombre")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
+  app.add_option("--names-per-key", cfg.names_per_key,
+                 "Nombres con dueño por clave que no está en --allow-keys (sin lista: cualquier clave)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--names-per-address", cfg.names_per_address,
+                 "Nombres nuevos al día que pueden reclamar desde una dirección (IPv6: su /64) las claves que "
+                 "no están en --allow-keys")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
+  app.add_option("--new-name-ttl", cfg.new_name_ttl_h,
+                 "Horas sin usarse tras las que queda libre el nombre de una clave que no está en --allow-keys "
+                 "si su dueño no ha vuelto a entrar con él")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 876000u));
+  app.add_option("--mail-per-sender", cfg.mail_per_sender,
+                 "Mensajes privados que un remitente puede tener esperando a otros, como mucho")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100000u));
+  app.add_option("--mail-max-mb", o.mail_max_mb,
+                 "MiB de mensajes privados que esperan, en total (texto, remitente y 64 bytes por mensaje)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
   app.add_option("--release-name", o.release_name,
                  "No arranca: libera el nombre dado en la base de datos (--db) para que otra clave pueda usarlo");
   app.add_option("--gateway-keys", o.gateway_dir,
@@ -128,6 +155,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  o.cfg.mail_max_bytes = std::uint64_t{o.mail_max_mb} << 20;
   if (const auto p = problem(o.cfg); !p.empty()) {
     std::cerr << "charla-broker: " << p << "\n";
     return 2;

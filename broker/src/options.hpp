@@ -3,6 +3,7 @@
 
 #include <charla/broker/config.hpp>
 
+#include <cstdint>
 #include <string>
 #include <variant>
 
@@ -14,6 +15,7 @@ struct Options {
   std::string port_file;  // once listening, "PORT PUB_PORT\n" is written there
   std::string curve_secret_file, allow_dir, gateway_dir;
   std::string release_name;  // --release-name: an administrator's task instead of running
+  std::uint32_t mail_max_mb = static_cast<std::uint32_t>(Config{}.mail_max_bytes >> 20);  // into cfg.mail_max_bytes
 };
 
 // Parses the command line (and the file of --config, if given). On --help,

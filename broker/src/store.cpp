@@ -1,5 +1,7 @@
 #include "store.hpp"
 
+#include "mail_book.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -60,6 +62,11 @@ const char* const kMigrations[] = {
       );
       -- Written at every start: a file that cannot be written is found then, not later.
       CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    )sql",
+    // version 3: a name claimed by a key not on the allow-list lapses sooner until
+    // its owner comes back to it (--new-name-ttl); the names kept so far keep --name-ttl.
+    R"sql(
+      ALTER TABLE owned_name ADD COLUMN trial INTEGER NOT NULL DEFAULT 0;
     )sql",
 };
 
@@ -297,21 +304,30 @@ void Store::tidy_words() {
 
 std::vector<OwnedName> Store::names() {
   std::vector<OwnedName> out;
-  SQLite::Statement q(db_, "SELECT key, name, owner, used_ms, seen_hid FROM owned_name");
+  SQLite::Statement q(db_, "SELECT key, name, owner, used_ms, seen_hid, trial FROM owned_name");
   while (q.executeStep()) {
     out.push_back(OwnedName{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                            u64(q.getColumn(3)), u64(q.getColumn(4))});
+                            u64(q.getColumn(3)), u64(q.getColumn(4)), q.getColumn(5).getInt() != 0});
   }
   return out;
 }
 
 void Store::own_name(const OwnedName& n) {
-  SQLite::Statement q(db_, "INSERT OR REPLACE INTO owned_name(key, name, owner, used_ms, seen_hid) VALUES (?, ?, ?, ?, ?)");
+  // A name that lapsed and is someone else's now: what waited for its last owner is not for them.
+  SQLite::Statement gone(db_, "DELETE FROM mail WHERE to_key = ? AND to_key NOT IN "
+                              "(SELECT key FROM owned_name WHERE key = ? AND owner = ?)");
+  gone.bind(1, n.key);
+  gone.bind(2, n.key);
+  gone.bind(3, n.owner);
+  gone.exec();
+  SQLite::Statement q(db_, "INSERT OR REPLACE INTO owned_name(key, name, owner, used_ms, seen_hid, trial) "
+                           "VALUES (?, ?, ?, ?, ?, ?)");
   q.bind(1, n.key);
   q.bind(2, n.name);
   q.bind(3, n.owner);
   q.bind(4, i64(n.used_ms));
   q.bind(5, i64(n.seen_hid));
+  q.bind(6, n.trial ? 1 : 0);
   q.exec();
 }
 
@@ -329,10 +345,12 @@ bool Store::release_name(const std::string& key) {
   return q.exec() > 0;
 }
 
-void Store::forget_names_unused_since(std::uint64_t ms) {
-  SQLite::Statement q(db_, "DELETE FROM owned_name WHERE used_ms < ?");
+void Store::forget_names_unused_since(std::uint64_t ms, std::uint64_t trial_ms) {
+  SQLite::Statement q(db_, "DELETE FROM owned_name WHERE used_ms < ? OR (trial != 0 AND used_ms < ?)");
   q.bind(1, i64(ms));
+  q.bind(2, i64(trial_ms));
   q.exec();
+  db_.exec("DELETE FROM mail WHERE to_key NOT IN (SELECT key FROM owned_name)");
 }
 
 std::uint64_t Store::add_mail(const WaitingMail& m) {
@@ -364,10 +382,17 @@ void Store::delete_mail(std::uint64_t id) {
   q.exec();
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> Store::mail_counts() {
-  std::vector<std::pair<std::string, std::uint64_t>> out;
-  SQLite::Statement q(db_, "SELECT to_key, COUNT(*) FROM mail GROUP BY to_key");
-  while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), u64(q.getColumn(1)));
+MailCounts Store::mail_counts() {
+  MailCounts out;
+  SQLite::Statement to(db_, "SELECT to_key, COUNT(*) FROM mail GROUP BY to_key");
+  while (to.executeStep()) out.to.emplace_back(to.getColumn(0).getString(), u64(to.getColumn(1)));
+  SQLite::Statement from(db_, "SELECT sender, COUNT(*) FROM mail GROUP BY sender");
+  while (from.executeStep()) out.from.emplace_back(from.getColumn(0).getString(), u64(from.getColumn(1)));
+  // mail_cost, summed: LENGTH of a blob counts bytes, of a text characters.
+  SQLite::Statement bytes(
+      db_, "SELECT IFNULL(SUM(LENGTH(CAST(text AS BLOB)) + LENGTH(CAST(sender AS BLOB)) + ?), 0) FROM mail");
+  bytes.bind(1, i64(kMailRowBytes));
+  if (bytes.executeStep()) out.bytes = u64(bytes.getColumn(0));
   return out;
 }
 

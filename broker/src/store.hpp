@@ -25,6 +25,7 @@ struct OwnedName {
   std::string owner;      // the owner's public key, Z85
   std::uint64_t used_ms;  // last join or leave, ms since the epoch
   std::uint64_t seen_hid; // the newest broadcast when its owner last left (0: unknown)
+  bool trial = false;     // claimed by a key not on the allow-list that has not come back since
 };
 
 // A private message waiting for a name's owner.
@@ -36,9 +37,16 @@ struct WaitingMail {
   std::uint64_t ts = 0, origin = 0, n = 0;
 };
 
+// What waits, counted (mail_book.hpp): per recipient (folded), per sender (as
+// written), and its cost in bytes (mail_cost) in all.
+struct MailCounts {
+  std::vector<std::pair<std::string, std::uint64_t>> to, from;
+  std::uint64_t bytes = 0;
+};
+
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (or creates) the database, ":memory:" for one that lives as long as
   // the broker. Throws std::runtime_error with one readable sentence: a file
@@ -82,16 +90,18 @@ class Store {
 
   // ---- names
   std::vector<OwnedName> names();
-  void own_name(const OwnedName& n);                       // insert or replace
+  void own_name(const OwnedName& n);  // insert or replace; mail that waited for another owner goes
   void touch_name(const std::string& key, std::uint64_t used_ms, std::uint64_t seen_hid);
   bool release_name(const std::string& key);               // false: nobody owned it
-  void forget_names_unused_since(std::uint64_t ms);        // ownership lapses
+  // Ownership lapses: of names unused since `ms`, and of trial ones unused since
+  // `trial_ms`; the mail that waited for them goes with them.
+  void forget_names_unused_since(std::uint64_t ms, std::uint64_t trial_ms);
 
   // ---- private messages that wait
   std::uint64_t add_mail(const WaitingMail& m);  // its id
   std::vector<WaitingMail> mail_for(const std::string& to);
   void delete_mail(std::uint64_t id);
-  std::vector<std::pair<std::string, std::uint64_t>> mail_counts();  // per folded name
+  MailCounts mail_counts();
   void forget_mail_older_than(std::uint64_t ms);
 
  private:

@@ -56,6 +56,10 @@ void ChatCore::start() {
                     "Conectado a " + endpoint() + " como " + me_ + " (" + conn_.welcome().server +
                         "). Escribe /ayuda para ver los comandos.",
                     false});
+  if (const auto owned = conn_.welcome().owned; owned && !*owned) {  // a bound on names was reached (2.7)
+    view_.notice("el servidor no reserva el nombre " + me_ +
+                 " para tu clave: otra persona podrá usarlo cuando salgas");
+  }
   view_.own_status(my_status_, false);
   roster_.start();
   request(msg::History{}, kHistoryId);  // what was said before: the broker picks (2.7)

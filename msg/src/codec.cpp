@@ -121,6 +121,7 @@ void write_fields(msgpack::sbuffer& buf, const Message& m, std::uint64_t id) {
                    w.put("resume", x.resume);
                    w.put("resumed", std::uint64_t{x.resumed ? 1u : 0u});
                    w.put_if("origin", x.origin);
+                   if (x.owned) w.put("owned", std::uint64_t{*x.owned ? 1u : 0u});
                  },
                  [&](const Users& x) { w.put("pseq", x.pseq), w.put_user_list("users", x.users); },
                  [&](const UserInfo& x) {
@@ -313,6 +314,7 @@ const std::array<TypeEntry, std::variant_size_v<Message>> kDecoders{{
        w.resume = r.str("resume");
        w.resumed = r.bounded<std::uint32_t>("resumed", 1) == 1;
        w.origin = r.opt_u64("origin");
+       if (r.find("owned") != nullptr) w.owned = r.bounded<std::uint32_t>("owned", 1) == 1;
        return w;
      }},
     {"users",

@@ -146,6 +146,28 @@ TEST_CASE("without CURVE nobody owns a name and a private message to someone awa
   CHECK(ben->wait_for_line("'ana' no está conectado", kLongWait));
 }
 
+TEST_CASE("a key past --names-per-key joins under another name without owning it, and is told",
+          "[e2e][memory][names]") {
+  CurveSetup s;
+  BrokerProcess broker(s.broker_args({"--names-per-key", "1"}));
+  auto ana = s.client("ana", broker, "ana");
+  REQUIRE(ana->wait_for_line("Conectado a", kLongWait));
+  ana->write("/salir\n");
+  REQUIRE(ana->wait_exit(kLongWait) == 0);
+  auto second = s.client("ana2", broker, "ana");  // the same key, a second name
+  REQUIRE(second->wait_for_line("Conectado a", kLongWait));
+  CHECK(second->wait_for_line("no reserva el nombre ana2 para tu clave", kLongWait));
+  CHECK(broker.proc().wait_for_line("entra sin ser dueño del nombre", kLongWait, true));
+  second->write("/salir\n");
+  REQUIRE(second->wait_exit(kLongWait) == 0);
+
+  auto eve = s.client("ana2", broker, "eve");  // nobody owns it
+  CHECK(eve->wait_for_line("Conectado a", kLongWait));
+  auto thief = s.client("ana", broker, "thief");  // the first one is ana's key's
+  REQUIRE(thief->wait_exit(kLongWait) == 1);
+  CHECK(thief->err().find("es de otra clave") != std::string::npos);
+}
+
 TEST_CASE("the administrator can free a name its key held", "[e2e][memory][names]") {
   CurveSetup s;
   {

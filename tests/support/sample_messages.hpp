@@ -75,7 +75,7 @@ inline auto fields(const msg::Info& x) { return std::tie(x.name); }
 inline auto fields(const msg::SetStatus& x) { return std::tie(x.status); }
 inline auto fields(const msg::Welcome& x) {
   return std::tie(x.name, x.pub_port, x.heartbeat_ms, x.expiry_ms, x.idle_timeout_s, x.instance, x.server,
-                  x.max_text, x.resume, x.resumed);
+                  x.max_text, x.resume, x.resumed, x.owned);
 }
 inline auto fields(const msg::UserEntry& x) { return std::make_tuple(x.name, x.status, x.ip, x.since, x.idle_s); }
 inline auto fields(const msg::Users& x) {

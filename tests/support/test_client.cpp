@@ -53,10 +53,30 @@ std::string describe(const msg::Message& m) {
   return s;
 }
 
+Curve Curve::fresh(const std::string& server_public) {
+  char pub[41] = "", sec[41] = "";
+  if (zmq_curve_keypair(pub, sec) != 0) {
+    throw std::runtime_error("zmq_curve_keypair failed: is libzmq built with CURVE?");
+  }
+  return Curve{server_public, pub, sec};
+}
+
 TestClient::TestClient(zmq::context_t& ctx, std::uint16_t port)
     : dealer_(ctx, zmq::socket_type::dealer), sub_(ctx, zmq::socket_type::sub) {
   dealer_.set(zmq::sockopt::linger, 0);
   sub_.set(zmq::sockopt::linger, 0);
+  dealer_.connect("tcp://127.0.0.1:" + std::to_string(port));
+  t_clients.push_back(this);
+}
+
+TestClient::TestClient(zmq::context_t& ctx, std::uint16_t port, const Curve& curve)
+    : dealer_(ctx, zmq::socket_type::dealer), sub_(ctx, zmq::socket_type::sub) {
+  for (auto* s : {&dealer_, &sub_}) {
+    s->set(zmq::sockopt::linger, 0);
+    s->set(zmq::sockopt::curve_serverkey, curve.server_public);
+    s->set(zmq::sockopt::curve_publickey, curve.public_key);
+    s->set(zmq::sockopt::curve_secretkey, curve.secret_key);
+  }
   dealer_.connect("tcp://127.0.0.1:" + std::to_string(port));
   t_clients.push_back(this);
 }

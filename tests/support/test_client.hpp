@@ -41,6 +41,14 @@ std::string_view type_name_of() {
   return msg::type_name(msg::Message{T{}});
 }
 
+// CURVE for a test client (docs/protocol.md 2.5): the broker's public key and
+// the client's own key pair, all in Z85.
+struct Curve {
+  std::string server_public, public_key, secret_key;
+  // A fresh key pair for a client of the broker whose public key is `server_public`.
+  static Curve fresh(const std::string& server_public);
+};
+
 class TestClient {
  public:
   // Requests from the fixture's keep-alive carry this id; their replies are dropped.
@@ -48,6 +56,8 @@ class TestClient {
 
   // A DEALER connected to the broker's command port: no session, no SUB yet.
   TestClient(zmq::context_t& ctx, std::uint16_t port);
+  // The same over CURVE, on both sockets.
+  TestClient(zmq::context_t& ctx, std::uint16_t port, const Curve& curve);
   TestClient(TestClient&& other) noexcept;
   TestClient& operator=(TestClient&& other) noexcept;
   TestClient(const TestClient&) = delete;

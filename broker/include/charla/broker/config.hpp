@@ -52,6 +52,17 @@ struct Config {
   std::uint32_t mail_keep = 100;       // private messages waiting for one user, at most
   std::uint32_t mail_days = 30;        // and none older
 
+  // What a stranger can make the broker keep (docs/security.md). A stranger is a
+  // key not on the allow-list (without one, every key); over a bound on names it
+  // joins, but owns no name (2.7).
+  std::size_t max_owned_names = 10000;     // names owned at once, by all keys
+  std::uint32_t names_per_key = 3;         // names one stranger's key owns at once
+  std::uint32_t names_per_address = 10;    // names strangers claim from one address (IPv6: its /64) a day
+  std::uint32_t new_name_ttl_h = 24;       // hours a stranger's name lasts unused until its owner comes back
+  std::uint32_t mail_per_sender = 20;      // private messages one sender has waiting for others, at most
+  std::uint64_t mail_max_bytes = std::uint64_t{64} << 20;  // private messages waiting, in all (--mail-max-mb):
+                                                          // their text, sender, and 64 bytes each
+
   std::string curve_secret;                         // Z85; empty = plaintext
   std::optional<std::set<std::string>> allow_keys;  // 32-byte client public keys; none = any key
   // 32-byte public keys of trusted gateways (charla-web): only their connections may

@@ -105,6 +105,9 @@ struct Welcome {
   std::string resume{};         // the token that takes this session over after a reconnection ("" for watch)
   bool resumed = false;         // this hello took an existing session over
   std::uint64_t origin = 0;     // the origin the broker stamps on this client's numbered messages (0: none)
+  // With CURVE, whether the name is now this key's (docs/protocol.md 2.7); absent
+  // without CURVE, for watch, and from brokers that do not say.
+  std::optional<bool> owned{};
 };
 struct UserEntry {
   std::string name;
