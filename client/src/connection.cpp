@@ -406,12 +406,16 @@ bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
       return false;
     }
     if (!opt_.name.empty()) {
-      if (chat_last_ != 0 && b->cseq > chat_last_) out.emplace_back(link::ChatGap{b->cseq - chat_last_});
+      if ((chat_last_ != 0 || restarted_) && b->cseq > chat_last_) out.emplace_back(link::ChatGap{b->cseq - chat_last_});
       chat_last_ = std::max(chat_last_, b->cseq);
+      restarted_ = false;
     }
   } else if (auto* c = std::get_if<msg::Chat>(&m)) {
-    if (chat_last_ != 0 && c->seq > chat_last_ + 1) out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
+    if ((chat_last_ != 0 || restarted_) && c->seq > chat_last_ + 1) {
+      out.emplace_back(link::ChatGap{c->seq - chat_last_ - 1});
+    }
     chat_last_ = std::max(chat_last_, c->seq);
+    restarted_ = false;
     if (opt_.name.empty() || !delivery_.fresh(*c)) return true;  // a feed's, or a resend we have shown already
   } else if (auto* s = std::get_if<msg::Shutdown>(&m)) {
     lost(s->text.empty() ? std::string("el servidor se ha cerrado") : s->text, out);
@@ -422,7 +426,10 @@ bool Connection::on_published(msg::Message&& m, std::deque<Event>& out) {
 }
 
 void Connection::on_welcome(const msg::Welcome& w) {
-  if (w.instance != instance_) chat_last_ = 0;  // another broker: its chat numbers start again
+  if (w.instance != instance_) {  // another broker: its chat numbers start again
+    restarted_ = instance_ != 0;
+    chat_last_ = 0;
+  }
   if (!w.resumed) delivery_.new_session();
   welcome_ = w;
   instance_ = w.instance;

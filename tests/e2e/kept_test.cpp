@@ -4,6 +4,7 @@
 // numbered traffic and the resends after it, and a client that forges another
 // user's origin to make everyone drop their messages.
 #include "binaries.hpp"
+#include "tcp_proxy.hpp"
 #include "support/test_client.hpp"
 
 #include <catch2/catch.hpp>
@@ -307,4 +308,27 @@ TEST_CASE("history entries carry the origin and number their broadcasts were pub
   CHECK(all[1].origin == 0);
   CHECK(all[1].n == 0);
   CHECK(lines_holding(b.proc().err(), "no se pudo") == 0);
+}
+
+TEST_CASE("a client back after a broker restart is told of what was said before it was listening",
+          "[e2e][kept][restart]") {
+  auto broker = std::make_unique<BrokerProcess>();
+  const int port = broker->port(), pub = broker->pub_port();
+  TcpProxy proxy(port);  // bob's command connection: held down while the new broker publishes
+  Process bob({kClientBin, "bob", "127.0.0.1", std::to_string(proxy.port())});
+  REQUIRE(bob.wait_for_line("Conectado a", kLongWait));
+  broker->proc().signal(SIGKILL);
+  REQUIRE(broker->proc().wait_exit(kLongWait));
+  REQUIRE(bob.wait_for_line("conexión perdida", kLongWait));
+  proxy.set_down(true);
+  broker = std::make_unique<BrokerProcess>(std::vector<std::string>{}, port, pub);
+  zmq::context_t ctx;
+  TestClient ana(ctx, static_cast<std::uint16_t>(port));
+  ana.hello("ana");
+  ana.subscribe(static_cast<std::uint16_t>(pub));
+  ana.send(msg::Say{"mientras bob no estaba"});
+  REQUIRE(ana.next_pub<msg::Chat>());
+  proxy.set_down(false);
+  REQUIRE(bob.wait_for_line("reconectado", std::chrono::seconds(20)));
+  CHECK(bob.wait_for_line("se perdieron 1 mensajes", kLongWait));
 }

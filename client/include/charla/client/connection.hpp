@@ -173,6 +173,9 @@ class Connection {
   Clock::time_point next_attempt_{}, attempt_deadline_{};
   milliseconds backoff_{1000};
   std::uint64_t chat_last_ = 0;
+  // Rejoined a broker that restarted: what it published before our subscription was
+  // live (other users' resends among it) is a gap to report, not silence.
+  bool restarted_ = false;
   std::uint64_t instance_ = 0;  // the broker's, from the last welcome
   std::string resume_;          // our session's resume token
   Delivery delivery_;
