@@ -128,7 +128,12 @@ void Keeper::guarded(F&& f) {
     f();
   } catch (const std::exception& e) {
     store_.rollback();
-    spdlog::error("la base de datos falló: {}", e.what());
+    ++failures_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_failure_log_) return;  // a full disk fails every turn: one line now and then
+    spdlog::error("la base de datos falló ({} veces): {}", failures_, e.what());
+    failures_ = 0;
+    next_failure_log_ = now + kRefusalLogEvery;
   }
 }
 

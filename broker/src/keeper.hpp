@@ -93,7 +93,8 @@ class Keeper {
   std::unordered_map<std::uint64_t, std::uint64_t> last_n_;  // origin -> highest n stored
   std::string gone_;  // the file was deleted or replaced: nothing is written any more
   std::uint64_t refused_ = 0;  // messages refused since the last log line about it
-  std::chrono::steady_clock::time_point next_file_check_{}, next_refusal_log_{};
+  std::uint64_t failures_ = 0;  // reads or indexing that failed since the last log line about it
+  std::chrono::steady_clock::time_point next_file_check_{}, next_refusal_log_{}, next_failure_log_{};
   std::uint64_t forgotten_up_to_ = 0;  // the history's oldest kept broadcast follows it
   bool stop_ = false;
 };
