@@ -28,7 +28,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 3> kStatuses{{
     {Status::inactivo, "INACTIVO"},
 }};
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 20> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 21> kErrorCodes{{
     {ErrorCode::bad_frame, "bad_frame"},
     {ErrorCode::bad_version, "bad_version"},
     {ErrorCode::unknown_type, "unknown_type"},
@@ -48,6 +48,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 20> kErrorCodes{{
     {ErrorCode::forbidden, "forbidden"},
     {ErrorCode::name_owned, "name_owned"},
     {ErrorCode::mailbox_full, "mailbox_full"},
+    {ErrorCode::busy, "busy"},
     {ErrorCode::unknown, "unknown"},
 }};
 

@@ -54,6 +54,7 @@ enum class ErrorCode : std::uint8_t {
   forbidden,       // this connection may not do that (e.g. give an address without being a gateway)
   name_owned,      // the name belongs to another key (names owned with CURVE)
   mailbox_full,    // the offline user's waiting private messages are at their bound
+  busy,            // too many questions wait, or this one took too long: try again in a moment
   unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
