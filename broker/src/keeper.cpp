@@ -19,8 +19,6 @@ namespace {
 using msg::retry_interrupted;
 
 constexpr auto kPruneEvery = std::chrono::seconds(60);
-constexpr std::uint64_t kMaxPage = 200;     // messages in one history or search answer
-constexpr std::uint64_t kMaxMissed = 500;  // what an owner missed while away, at most
 constexpr std::uint64_t kDayMs = 24ull * 3600 * 1000;
 constexpr std::uint64_t kIndexStep = 256;  // broadcasts indexed between two looks at the queue
 
@@ -80,17 +78,15 @@ void Keeper::run() {
     }
     zmq::pollitem_t item{pull_.handle(), 0, ZMQ_POLLIN, 0};
     retry_interrupted([&] { return zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(next_prune - now)); });
-    // Everything waiting is one batch, one transaction; the questions in it are
-    // answered after it is written, so that an answer sees every broadcast published
-    // before the question was asked, whichever worker handled it.
+    // Everything waiting is one batch, one transaction; the owners who came back in it
+    // are given their waiting mail after it is written.
     std::vector<std::unique_ptr<Job>> questions;
     while (retry_interrupted([&] { return pull_.recv(m, zmq::recv_flags::dontwait); })) {
       Job* raw = nullptr;
       std::memcpy(&raw, m.data(), sizeof raw);
       taken_over(raw);
       std::unique_ptr<Job> job(raw);
-      if (std::holds_alternative<job::History>(*job) || std::holds_alternative<job::Search>(*job) ||
-          std::holds_alternative<job::Deliver>(*job)) {
+      if (std::holds_alternative<job::Deliver>(*job)) {
         questions.push_back(std::move(job));
         continue;
       }
@@ -145,17 +141,6 @@ void Keeper::handle(Job& job) {
             }
           },
           [&](job::Ack& a) { after_.push_back({std::move(a.rid), msg::Ack{a.n}}); },
-          [&](job::History& h) {
-            store_.commit();  // an answer sees everything handed to the store before it
-            after_commit();
-            const auto limit = std::min(h.limit == 0 ? std::uint64_t{shared_.cfg.history_on_join} : h.limit, kMaxPage);
-            reply(h.rid, h.since != 0 ? store_.since(h.since, kMaxMissed) : store_.history(h.before, limit), h.id);
-          },
-          [&](job::Search& s) {
-            store_.commit();
-            after_commit();
-            reply(s.rid, store_.search(s.text, std::min(s.limit == 0 ? std::uint64_t{50} : s.limit, kMaxPage)), s.id);
-          },
           [&](job::Own& o) {
             store_.begin();
             store_.own_name(o.name);

@@ -1,8 +1,8 @@
 // The store thread: the only user of the Store (store.hpp). Workers hand it
 // jobs and never wait for it; it writes them in batches, one transaction per
 // batch, and only then sends what depended on them (acknowledgements of stored
-// broadcasts, notices about waiting private messages) and the answers to
-// history and search, through the I/O thread like a worker.
+// broadcasts, notices about waiting private messages), through the I/O thread
+// like a worker. It answers no question: the reader does (reader.hpp).
 #pragma once
 
 #include "link.hpp"
@@ -23,8 +23,6 @@ namespace charla::broker {
 namespace job {
 struct Chat { std::string from, text; std::uint64_t ts = 0; };           // keep a broadcast
 struct Ack { std::string rid; std::uint64_t n = 0; };                     // acknowledge once stored
-struct History { std::string rid; std::uint64_t id = 0, before = 0, limit = 0, since = 0; };
-struct Search { std::string rid; std::uint64_t id = 0; std::string text; std::uint64_t limit = 0; };
 struct Own { OwnedName name; };                                            // a name is now someone's
 struct Left { std::string folded; std::uint64_t at_ms = 0; };              // its owner left
 struct Mail { WaitingMail mail; std::string to_name, sender_rid; };       // a private message waits
@@ -33,8 +31,7 @@ struct Confirmed { std::string to_name; std::vector<Mailbox::Letter> letters; };
 struct Stop {};
 }  // namespace job
 
-using Job = std::variant<job::Chat, job::Ack, job::History, job::Search, job::Own, job::Left, job::Mail,
-                         job::Deliver, job::Confirmed, job::Stop>;
+using Job = std::variant<job::Chat, job::Ack, job::Own, job::Left, job::Mail, job::Deliver, job::Confirmed, job::Stop>;
 
 // Jobs one worker may hand the store thread before it waits for it.
 inline constexpr int kKeeperQueue = 1000;

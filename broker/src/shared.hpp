@@ -27,6 +27,7 @@ struct Shared {
   Registry registry;
   NameBook names;  // names owned by a key (loaded from the store at start)
   std::atomic<std::uint64_t> chat_seq{0};
+  std::atomic<std::size_t> questions{0};  // history and search waiting for the reader, or being answered
   const std::set<std::string> gateways;  // trusted gateways' public keys, in Z85 like a connection's key
 
  private:

@@ -2,13 +2,17 @@
 // (history, searchable), the names that belong to a CURVE key, and the private
 // messages that wait for their owner to come back — one SQLite file in WAL mode,
 // its schema versioned and migrated on start. Synchronous and single-threaded:
-// only the store thread (keeper.cpp) calls it.
+// only the store thread (keeper.cpp) calls it. The reader reads the same file
+// through its own connection (lookup.hpp).
 #pragma once
+
+#include "settled.hpp"
 
 #include <charla/msg/protocol.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,29 +42,27 @@ class Store {
  public:
   static constexpr int kSchemaVersion = 1;
 
-  // Opens (or creates) the database, ":memory:" for one that lives as long as
-  // the broker. Throws std::runtime_error with one readable sentence: a file
+  // Opens (or creates) the database file. Throws std::runtime_error with one readable sentence: a file
   // that is not a charla database, one it cannot write, a newer schema.
   explicit Store(const std::string& path);
 
-  // Writes happen inside a transaction that commit() ends (a batch).
+  // Writes happen inside a transaction that commit() ends (a batch). A commit
+  // first indexes the words of the broadcasts not indexed yet if they are more
+  // than kMostUnindexed or the oldest waited kLongestUnindexed: searches read
+  // that tail one by one (lookup.cpp), so it stays short even when never idle.
   void begin();
   void commit();
   bool in_transaction() const noexcept { return tx_.has_value(); }
+  // The broadcasts added and then committed (or failed), for another thread to wait on.
+  Settled& settled() noexcept { return settled_; }
 
   // ---- history
   std::uint64_t add_chat(const std::string& from, const std::string& text, std::uint64_t ts);  // its hid
-  // Indexes the words of up to `most` broadcasts not indexed yet (search does it
-  // for all first); true if some are still left. Done when the store is idle, so
-  // that a flood of broadcasts is stored at the speed of a plain insert.
+  // Indexes the words of up to `most` broadcasts not indexed yet; true if some
+  // are still left. Done when the store is idle, so that a flood of broadcasts is
+  // stored at the speed of a plain insert (and at commit, past the bounds above).
   bool index_some(std::uint64_t most);
   std::uint64_t newest_hid();
-  // The newest `limit` broadcasts before `before` (0: of all), oldest first; more: older ones exist.
-  msg::Chats history(std::uint64_t before, std::uint64_t limit);
-  // The broadcasts after `after`, at most `limit` (the newest of them), oldest first.
-  msg::Chats since(std::uint64_t after, std::uint64_t limit);
-  // Broadcasts holding every word of `text` (accents and case ignored), newest first, at most `limit`.
-  msg::Chats search(const std::string& text, std::uint64_t limit);
   // Retention: forget the broadcasts up to hid `last` / older than `before_ms`.
   void forget_chat_up_to(std::uint64_t last);
   void forget_chat_before(std::uint64_t before_ms);
@@ -84,13 +86,22 @@ class Store {
 
   void migrate();
   void tidy_words();
-  msg::Chats read_chats(SQLite::Statement& q, std::uint64_t limit, bool oldest_first);
+  void bound_unindexed();
 
   SQLite::Database db_;
   std::optional<SQLite::Transaction> tx_;
   std::optional<SQLite::Statement> insert_chat_;
   std::uint64_t indexed_ = 0;    // broadcasts up to this hid are in chat_words
   std::uint64_t forgotten_ = 0;  // broadcasts forgotten since chat_words was last rebuilt
+  std::uint64_t unindexed_ = 0;  // broadcasts added and not indexed yet, about
+  std::uint64_t unsettled_ = 0;  // add_chat calls since the last commit
+  Settled settled_;
+  std::chrono::steady_clock::time_point unindexed_since_{};  // when the oldest of them was added
 };
+
+// The broadcasts not indexed yet, at most: this many, or this old, at a commit.
+inline constexpr std::uint64_t kMostUnindexed = 1000;
+inline constexpr auto kLongestUnindexed = std::chrono::milliseconds(200);
+
 
 }  // namespace charla::broker
