@@ -1,6 +1,7 @@
 // The reader's search, white-box (broker/src/lookup.hpp): what the index holds
 // and the tail the store thread has not indexed yet answer as one, and the
 // store indexes at a commit once the tail is too long.
+#include "e2e/binaries.hpp"  // TempDir
 #include "lookup.hpp"
 #include "store.hpp"
 #include "words.hpp"
@@ -9,23 +10,16 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 using namespace charla::broker;
-namespace fs = std::filesystem;
 
 namespace {
 
 struct TempFile {
-  TempFile() {
-    char tmpl[] = "/tmp/charla-lookup-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-  }
-  ~TempFile() { fs::remove_all(dir); }
-  std::string path() const { return (dir / "charla.db").string(); }
-  fs::path dir;
+  std::string path() const { return (dir.path / "charla.db").string(); }
+  charla::test::TempDir dir;
 };
 
 void add(Store& s, const std::vector<std::string>& texts) {
