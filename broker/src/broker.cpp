@@ -2,6 +2,7 @@
 
 #include "io_loop.hpp"
 #include "keeper.hpp"
+#include "reader.hpp"
 #include "shared.hpp"
 #include "store.hpp"
 #include "worker.hpp"
@@ -12,10 +13,15 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <csignal>
+#include <cerrno>
+#include <cstdio>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -49,6 +55,50 @@ std::string db_path(const std::string& configured) {
   return path;
 }
 
+// ":memory:" (2.7): the store thread and the reader need two connections to one
+// database, which SQLite's own in-memory databases cannot share with WAL's
+// concurrent readers; so it is a file in RAM (/dev/shm), in a folder only the
+// broker's user may read, removed with this object — or, after a kill -9, by
+// the next broker that starts (its name holds the process id).
+struct InMemory {
+  explicit InMemory(std::uint64_t instance) {
+    std::error_code ec;
+    const auto base = std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
+                                                                    : std::filesystem::temp_directory_path();
+    forget_dead(base);
+    dir = base / ("charla-" + std::to_string(::getpid()) + "-" + std::to_string(instance));
+    if (!std::filesystem::create_directory(dir, ec)) {
+      throw std::runtime_error("no se puede crear " + dir.string() + " para la base de datos en memoria: " + ec.message());
+    }
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  ~InMemory() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  InMemory(const InMemory&) = delete;
+  InMemory& operator=(const InMemory&) = delete;
+  std::string db() const { return (dir / "charla.db").string(); }
+  std::filesystem::path dir;
+
+ private:
+  // The folders of this user's brokers whose process is gone.
+  static void forget_dead(const std::filesystem::path& base) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+      unsigned long pid = 0;
+      unsigned long long instance = 0;
+      char end = 0;
+      const auto name = entry.path().filename().string();
+      if (std::sscanf(name.c_str(), "charla-%lu-%llu%c", &pid, &instance, &end) != 2) continue;
+      struct stat st {};
+      if (::stat(entry.path().c_str(), &st) != 0 || st.st_uid != ::getuid()) continue;
+      if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to ask
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+};
+
 std::uint64_t random_instance() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32 | rd()) | 1;  // never 0
@@ -67,7 +117,9 @@ struct Broker::Impl {
   explicit Impl(Config c) : ctx(c.io_threads), router(ctx, zmq::socket_type::router), pub(ctx, zmq::socket_type::pub) {
     if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
     c.db = db_path(c.db);
-    store = std::make_unique<Store>(c.db);  // a bad file stops the broker here, with one line
+    if (c.db == ":memory:") memory.emplace(instance);
+    db = memory ? memory->db() : c.db;
+    store = std::make_unique<Store>(db);  // a bad file stops the broker here, with one line
     if (!c.curve_secret.empty()) {
       // Before any bind: with CURVE every connection is authenticated, so that the broker knows its key.
       zap = std::make_unique<ZapHandler>(ctx, c.allow_keys, c.gateway_keys);
@@ -93,7 +145,7 @@ struct Broker::Impl {
     c.pub_port = bind_port(pub, c.bind, c.pub_port, "difusión");
     stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (stop_fd < 0) throw std::runtime_error("no se pudo crear el eventfd de parada");
-    shared = std::make_unique<Shared>(c, random_instance());
+    shared = std::make_unique<Shared>(c, instance);
     shared->names.load(store->names());
     shared->mail.load(store->mail_counts());
   }
@@ -104,6 +156,9 @@ struct Broker::Impl {
   zmq::context_t ctx;
   zmq::socket_t router, pub;
   int stop_fd = -1;
+  const std::uint64_t instance = random_instance();
+  std::optional<InMemory> memory;  // outlives the store's connection
+  std::string db;                  // the file both connections open
   std::unique_ptr<Store> store;
   std::unique_ptr<Shared> shared;
   std::unique_ptr<ZapHandler> zap;
@@ -118,17 +173,25 @@ std::uint16_t Broker::pub_port() const noexcept { return impl_->shared->cfg.pub_
 void Broker::run() {
   auto& s = *impl_->shared;
   IoLoop io(impl_->ctx, s, impl_->router, impl_->pub, impl_->stop_fd, impl_->zap.get());  // binds the inproc links first
+  // A thread that, if it fails, says so and stops the broker.
+  const auto start = [this](const char* what, auto run) {
+    return std::thread([this, what, run]() mutable {
+      try {
+        run();
+      } catch (const std::exception& e) {
+        spdlog::critical("{} falló: {}", what, e.what());
+        request_stop();
+      }
+    });
+  };
   Keeper keeper(impl_->ctx, s, *impl_->store);  // binds before the workers connect
-  std::thread keeping([&] {
-    try {
-      keeper.run();
-    } catch (const std::exception& e) {
-      spdlog::critical("el hilo del almacén falló: {}", e.what());
-      request_stop();
-    }
-  });
-  // The store thread stops last: after the workers, so that nothing they handed it is lost.
+  auto keeping = start("el hilo del almacén", [&] { keeper.run(); });
+  Reader reader(impl_->ctx, s, impl_->db);  // binds before the workers connect
+  auto reading = start("el hilo de las consultas", [&] { reader.run(); });
+  // The reader and the store thread stop last: after the workers, so that nothing they handed them is lost.
   const auto stop_keeping = [&] {
+    ReaderQueue(impl_->ctx, s).stop();
+    reading.join();
     KeeperQueue(impl_->ctx, s.instance).push(job::Stop{});
     keeping.join();
   };

@@ -181,6 +181,23 @@ NameBook::Claimed claim(Request& r, const std::string& folded, const std::string
   return claimed;
 }
 
+// Questions have their own rate limit, apart from the general one (2.4): each
+// costs a read of the history, many times what a broadcast costs.
+bool may_ask(Request& r, std::string_view re) {
+  if (r.questions.admit(r.rid, r.now) == RateLimiter::Verdict::pass) return true;
+  if (r.may_log(Kind::rate_limited)) spdlog::warn("{} pregunta demasiado deprisa: consultas rechazadas", r.who());
+  r.error(ErrorCode::rate_limited,
+          fmt::format("demasiadas consultas: el límite es {:g} por segundo; espera un momento", r.shared.cfg.query_rate),
+          re);
+  return false;
+}
+
+// To the reader, unless too many questions wait already.
+void ask(Request& r, Question q, std::string_view re) {
+  if (r.reader.push(std::move(q))) return;
+  r.error(ErrorCode::busy, "el servidor tiene demasiadas consultas esperando; inténtalo de nuevo en un momento", re);
+}
+
 }  // namespace
 
 void join(Request& r, msg::Hello& m) {
@@ -330,20 +347,34 @@ void confirm(Request& r, msg::Got& m) {
 }
 
 void history(Request& r, msg::History& m) {
-  std::uint64_t since = 0;  // an owner coming back is given what they missed (2.7)
-  if (m.before == 0 && r.session && !r.session->owner.empty()) {
+  if (!may_ask(r, "history")) return;
+  Question q{Question::Kind::history, std::string(r.rid), r.id, m.before, m.limit, 0, {}};
+  if (m.before == 0 && r.session && !r.session->owner.empty()) {  // an owner coming back: what they missed (2.7)
     if (const auto owned = r.shared.names.find(r.session->key, wall_ms()); owned && owned->owner == r.session->owner) {
-      since = owned->seen_hid;
+      q.since = owned->seen_hid;
     }
   }
-  r.keeper.push(job::History{std::string(r.rid), r.id, m.before, m.limit, since});
+  ask(r, std::move(q), "history");
 }
 
+// What to search for: the words of the text as the index's tokenizer sees them, a few (2.7).
 void search(Request& r, msg::Search& m) {
-  if (m.text.find_first_not_of(" \t") == std::string::npos) {
-    return r.error(ErrorCode::bad_field, "no hay nada que buscar", "search");
+  if (!may_ask(r, "search")) return;
+  if (m.text.size() > kMaxSearchBytes) {
+    return r.error(ErrorCode::too_long,
+                   "la búsqueda tiene " + std::to_string(m.text.size()) + " bytes; el máximo es " +
+                       std::to_string(kMaxSearchBytes),
+                   "search");
   }
-  r.keeper.push(job::Search{std::string(r.rid), r.id, std::move(m.text), m.limit});
+  Question q{Question::Kind::search, std::string(r.rid), r.id, 0, m.limit, 0, r.words.distinct(m.text)};
+  if (q.words.empty()) return r.error(ErrorCode::bad_field, "no hay nada que buscar", "search");
+  if (q.words.size() > kMaxSearchWords) {
+    return r.error(ErrorCode::too_long,
+                   "la búsqueda tiene " + std::to_string(q.words.size()) + " palabras; el máximo es " +
+                       std::to_string(kMaxSearchWords),
+                   "search");
+  }
+  ask(r, std::move(q), "search");
 }
 
 void leave(Request& r, msg::Bye&) {

@@ -2,6 +2,7 @@
 
 #include "clock.hpp"
 #include "keeper.hpp"
+#include "reader.hpp"
 #include "link.hpp"
 
 #include <charla/msg/codec.hpp>
@@ -61,13 +62,16 @@ IoLoop::IoLoop(zmq::context_t& ctx, Shared& shared, zmq::socket_t& router, zmq::
                ZapHandler* zap)
     : shared_(shared), router_(router), pub_(pub), stop_fd_(stop_fd), zap_(zap) {
   const auto n = shared.cfg.workers;
-  links_.reserve(n + 1);
-  backlog_.resize(n + 1);
-  for (std::size_t i = 0; i <= n; ++i) {  // a link per worker, then the store thread's (replies only)
+  links_.reserve(n + 2);
+  backlog_.resize(n + 2);
+  // A link per worker, then the store thread's and the reader's (replies only).
+  for (std::size_t i = 0; i < n + 2; ++i) {
     auto& link = links_.emplace_back(ctx, zmq::socket_type::pair);
     link.set(zmq::sockopt::sndhwm, 10000);
     link.set(zmq::sockopt::rcvhwm, 0);
-    link.bind(i < n ? worker_endpoint(shared.instance, i) : keeper_link_endpoint(shared.instance));
+    link.bind(i < n    ? worker_endpoint(shared.instance, i)
+              : i == n ? keeper_link_endpoint(shared.instance)
+                       : reader_link_endpoint(shared.instance));
   }
 }
 

@@ -25,8 +25,6 @@ constexpr auto kFileCheckEvery = std::chrono::seconds(1);    // is the file stil
 constexpr auto kRefusalLogEvery = std::chrono::seconds(10);  // a log line about refused messages, at most
 constexpr std::uint64_t kSenderDays = 7;                    // a resend is recognised for a week
 constexpr std::uint64_t kMaxSenders = 100000;               // origins remembered, at most
-constexpr std::uint64_t kMaxPage = 200;     // messages in one history or search answer
-constexpr std::uint64_t kMaxMissed = 500;  // what an owner missed while away, at most
 constexpr std::uint64_t kDayMs = 24ull * 3600 * 1000;
 constexpr std::uint64_t kIndexStep = 256;  // broadcasts indexed between two looks at the queue
 
@@ -89,17 +87,15 @@ void Keeper::run() {
     zmq::pollitem_t item{pull_.handle(), 0, ZMQ_POLLIN, 0};
     const auto wait = std::min(next_prune - now, std::chrono::steady_clock::duration(kFileCheckEvery));
     retry_interrupted([&] { return zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait)); });
-    // Everything waiting is one batch, one transaction; the questions in it are
-    // answered after it is written, so that an answer sees every broadcast published
-    // before the question was asked, whichever worker handled it.
+    // Everything waiting is one batch, one transaction; the owners who came back in it
+    // are given their waiting mail after it is written.
     std::vector<std::unique_ptr<Job>> questions;
     while (retry_interrupted([&] { return pull_.recv(m, zmq::recv_flags::dontwait); })) {
       Job* raw = nullptr;
       std::memcpy(&raw, m.data(), sizeof raw);
       taken_over(raw);
       std::unique_ptr<Job> job(raw);
-      if (std::holds_alternative<job::History>(*job) || std::holds_alternative<job::Search>(*job) ||
-          std::holds_alternative<job::Deliver>(*job)) {
+      if (std::holds_alternative<job::Deliver>(*job)) {
         questions.push_back(std::move(job));
         continue;
       }
@@ -262,13 +258,6 @@ void Keeper::handle(Job& job) {
             chats_.push_back(std::move(c));
           },
           [&](job::Ack& a) { after_.push_back({std::move(a.rid), msg::Ack{a.n}, false}); },
-          [&](job::History& h) {
-            const auto limit = std::min(h.limit == 0 ? std::uint64_t{shared_.cfg.history_on_join} : h.limit, kMaxPage);
-            reply(h.rid, h.since != 0 ? store_.since(h.since, kMaxMissed) : store_.history(h.before, limit), h.id);
-          },
-          [&](job::Search& s) {
-            reply(s.rid, store_.search(s.text, std::min(s.limit == 0 ? std::uint64_t{50} : s.limit, kMaxPage)), s.id);
-          },
           [&](job::Own& o) { write([&] { store_.own_name(o.name); }); },
           [&](job::Left& l) {
             write([&] {

@@ -4,7 +4,8 @@
 // and send what depended on them (acknowledgements, notices about waiting private
 // messages), through the I/O thread like a worker. A batch that cannot be written
 // is refused whole (not_stored): what was not stored is never published nor
-// acknowledged (docs/protocol.md 2.7). It also answers history and search.
+// acknowledged (docs/protocol.md 2.7). It answers no question:
+// the reader does (reader.hpp).
 #pragma once
 
 #include "link.hpp"
@@ -29,8 +30,6 @@ namespace job {
 // Keep a broadcast, then publish it. origin: the sender's published origin (origin.hpp).
 struct Chat { std::string rid, from, text; std::uint64_t ts = 0, origin = 0, n = 0; };
 struct Ack { std::string rid; std::uint64_t n = 0; };                     // acknowledge once stored
-struct History { std::string rid; std::uint64_t id = 0, before = 0, limit = 0, since = 0; };
-struct Search { std::string rid; std::uint64_t id = 0; std::string text; std::uint64_t limit = 0; };
 struct Own { OwnedName name; };                                            // a name is now someone's
 struct Left { std::string folded; std::uint64_t at_ms = 0; };              // its owner left
 struct Mail { WaitingMail mail; std::string to_name, sender_rid; };       // a private message waits
@@ -39,8 +38,7 @@ struct Confirmed { std::string to_name; std::vector<Mailbox::Letter> letters; };
 struct Stop {};
 }  // namespace job
 
-using Job = std::variant<job::Chat, job::Ack, job::History, job::Search, job::Own, job::Left, job::Mail,
-                         job::Deliver, job::Confirmed, job::Stop>;
+using Job = std::variant<job::Chat, job::Ack, job::Own, job::Left, job::Mail, job::Deliver, job::Confirmed, job::Stop>;
 
 // Jobs one worker may hand the store thread before it waits for it.
 inline constexpr int kKeeperQueue = 1000;

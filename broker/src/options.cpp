@@ -24,6 +24,17 @@ std::set<std::string> load_keys_in(const std::string& dir, const char* what) {
   return keys;
 }
 
+// A token bucket's two options (docs/protocol.md 2.4): its rate per second (0: none) and its size.
+struct BucketOption {
+  const char* name;
+  double& value;
+  const char* help;
+};
+void add_bucket(CLI::App& app, BucketOption rate, BucketOption burst) {
+  app.add_option(rate.name, rate.value, rate.help)->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  app.add_option(burst.name, burst.value, burst.help)->capture_default_str()->check(CLI::Range(1.0, 1e9));
+}
+
 void add_options(CLI::App& app, Options& o) {
   Config& cfg = o.cfg;
   app.set_version_flag("--version", std::string("charla-broker ") + kVersionString);
@@ -63,12 +74,16 @@ void add_options(CLI::App& app, Options& o) {
                  "y mensajes privados sin confirmar (si no caben, el remitente recibe queue_full)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{65536}, std::size_t{1} << 32));
-  app.add_option("--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)")
+  add_bucket(app, {"--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)"},
+             {"--burst", cfg.burst, "Mensajes seguidos permitidos antes de aplicar --rate"});
+  add_bucket(app,
+             {"--query-rate", cfg.query_rate,
+              "Consultas (history, search) por segundo por conexión, además de --rate (0 = sin límite propio)"},
+             {"--query-burst", cfg.query_burst, "Consultas seguidas permitidas antes de aplicar --query-rate"});
+  app.add_option("--query-queue", cfg.query_queue,
+                 "Consultas que pueden esperar respuesta a la vez, entre todas las conexiones (más: busy)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e9));
-  app.add_option("--burst", cfg.burst, "Mensajes seguidos permitidos antes de aplicar --rate")
-      ->capture_default_str()
-      ->check(CLI::Range(1.0, 1e9));
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   app.add_option("--curve-secret", o.curve_secret_file,
                  "Fichero con la clave secreta CURVE del servidor (40 caracteres Z85, como la escribe "
                  "charla-keygen): cifra y autentica ambos sockets")

@@ -7,6 +7,8 @@
 #include "link.hpp"
 #include "log_limit.hpp"
 #include "presence.hpp"
+#include "rate_limit.hpp"
+#include "reader.hpp"
 #include "registry.hpp"
 #include "shared.hpp"
 
@@ -29,7 +31,10 @@ struct Request {
   Outbox& out;
   Presence& presence;
   PendingAcks& acks;
-  KeeperQueue& keeper;  // the store thread (history, owned names, waiting private messages)
+  KeeperQueue& keeper;  // the store thread (broadcasts, owned names, waiting private messages)
+  ReaderQueue& reader;  // the reader (history, search)
+  RateLimiter& questions;  // the questions' own rate limit, per connection
+  const Words& words;      // what counts as a word in a search
   LogLimiter& log;
   LocalSessions& local;  // the sessions of this worker, by routing id
   std::size_t worker;

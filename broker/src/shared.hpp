@@ -37,6 +37,7 @@ struct Shared {
   NameBook names;  // names owned by a key (loaded from the store at start)
   MailBook mail;   // private messages waiting for an owner (counted from the store at start)
   std::atomic<std::uint64_t> chat_seq{0};
+  std::atomic<std::size_t> questions{0};  // history and search waiting for the reader, or being answered
   const std::set<std::string> gateways;  // trusted gateways' public keys, in Z85 like a connection's key
   const std::optional<std::set<std::string>> allowed;  // --allow-keys, in Z85; none: every key is a stranger
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 
 #include <sqlite3.h>
@@ -73,27 +74,6 @@ const char* const kMigrations[] = {
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::uint64_t u64(const SQLite::Column& c) { return static_cast<std::uint64_t>(c.getInt64()); }
 
-// Words of a search as an FTS5 query: each word quoted (so that none is an
-// operator) and all required.
-std::string as_query(const std::string& text) {
-  std::string out, word;
-  const auto flush = [&] {
-    if (word.empty()) return;
-    if (!out.empty()) out += ' ';
-    out += '"' + word + "\"*";
-    word.clear();
-  };
-  for (const char c : text) {
-    if (c == ' ' || c == '\t' || c == '"') {
-      flush();
-    } else {
-      word += c;
-    }
-  }
-  flush();
-  return out;
-}
-
 }  // namespace
 
 Store::Store(const std::string& path) try
@@ -162,6 +142,7 @@ void Store::begin() {
 
 void Store::commit() {
   if (!tx_) return;
+  bound_unindexed();
   try {
     tx_->commit();
   } catch (...) {
@@ -183,6 +164,7 @@ std::uint64_t Store::add_chat(const std::string& from, const std::string& text, 
   q.bind(4, i64(origin));
   q.bind(5, i64(n));
   q.exec();
+  if (unindexed_++ == 0) unindexed_since_ = std::chrono::steady_clock::now();
   return static_cast<std::uint64_t>(db_.getLastInsertRowid());
 }
 
@@ -217,10 +199,16 @@ void Store::forget_senders_unused_since(std::uint64_t ms) {
   q.exec();
 }
 
+void Store::bound_unindexed() {
+  if (unindexed_ == 0) return;
+  if (unindexed_ <= kMostUnindexed && std::chrono::steady_clock::now() - unindexed_since_ < kLongestUnindexed) return;
+  index_some(UINT64_MAX);
+}
+
 bool Store::index_some(std::uint64_t most) {
   const auto newest = newest_hid();
   if (indexed_ >= newest) return false;
-  const auto up_to = std::min(newest, indexed_ + most);
+  const auto up_to = newest - indexed_ <= most ? newest : indexed_ + most;  // no overflow for any `most`
   SQLite::Statement q(db_, "INSERT INTO chat_words(rowid, text) SELECT hid, text FROM chat WHERE hid > ? AND hid <= ?");
   q.bind(1, i64(indexed_));
   q.bind(2, i64(up_to));
@@ -229,52 +217,12 @@ bool Store::index_some(std::uint64_t most) {
   mark.bind(1, i64(up_to));
   mark.exec();
   indexed_ = up_to;
+  if (indexed_ >= newest) unindexed_ = 0;
   return indexed_ < newest;
 }
 
 std::uint64_t Store::newest_hid() {
   return static_cast<std::uint64_t>(db_.execAndGet("SELECT IFNULL(MAX(hid), 0) FROM chat").getInt64());
-}
-
-msg::Chats Store::read_chats(SQLite::Statement& q, std::uint64_t limit, bool oldest_first) {
-  msg::Chats out;
-  while (q.executeStep()) {
-    if (out.messages.size() == limit) {  // one more than asked: there are more
-      out.more = true;
-      break;
-    }
-    out.messages.push_back(msg::Kept{u64(q.getColumn(0)), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                                     u64(q.getColumn(3)), u64(q.getColumn(4)), u64(q.getColumn(5))});
-  }
-  if (oldest_first) std::reverse(out.messages.begin(), out.messages.end());
-  return out;
-}
-
-msg::Chats Store::history(std::uint64_t before, std::uint64_t limit) {
-  SQLite::Statement q(db_, "SELECT hid, sender, text, ts, origin, n FROM chat WHERE hid < ? ORDER BY hid DESC LIMIT ?");
-  q.bind(1, before == 0 ? INT64_MAX : i64(before));
-  q.bind(2, i64(limit + 1));
-  return read_chats(q, limit, true);
-}
-
-msg::Chats Store::since(std::uint64_t after, std::uint64_t limit) {
-  SQLite::Statement q(db_, "SELECT hid, sender, text, ts, origin, n FROM chat WHERE hid > ? ORDER BY hid DESC LIMIT ?");
-  q.bind(1, i64(after));
-  q.bind(2, i64(limit + 1));
-  return read_chats(q, limit, true);
-}
-
-msg::Chats Store::search(const std::string& text, std::uint64_t limit) {
-  const auto query = as_query(text);
-  if (query.empty()) return {};
-  while (index_some(SIZE_MAX)) {
-  }
-  SQLite::Statement q(db_,
-                      "SELECT chat.hid, chat.sender, chat.text, chat.ts, chat.origin, chat.n FROM chat_words JOIN chat ON chat.hid = "
-                      "chat_words.rowid WHERE chat_words MATCH ? ORDER BY chat.hid DESC LIMIT ?");
-  q.bind(1, query);
-  q.bind(2, i64(limit + 1));
-  return read_chats(q, limit, false);
 }
 
 void Store::forget_chat_up_to(std::uint64_t last) {
@@ -299,6 +247,7 @@ void Store::tidy_words() {
   SQLite::Statement mark(db_, "UPDATE indexed SET up_to = (SELECT IFNULL(MAX(hid), 0) FROM chat)");
   mark.exec();
   indexed_ = newest_hid();
+  unindexed_ = 0;
   forgotten_ = 0;
 }
 

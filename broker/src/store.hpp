@@ -2,13 +2,16 @@
 // (history, searchable), the names that belong to a CURVE key, and the private
 // messages that wait for their owner to come back — one SQLite file in WAL mode,
 // its schema versioned and migrated on start. Synchronous and single-threaded:
-// only the store thread (keeper.cpp) calls it.
+// only the store thread (keeper.cpp) calls it. The reader reads the same file
+// through its own connection (lookup.hpp).
 #pragma once
+
 
 #include <charla/msg/protocol.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,13 +51,15 @@ class Store {
  public:
   static constexpr int kSchemaVersion = 3;
 
-  // Opens (or creates) the database, ":memory:" for one that lives as long as
-  // the broker. Throws std::runtime_error with one readable sentence: a file
+  // Opens (or creates) the database file. Throws std::runtime_error with one readable sentence: a file
   // that is not a charla database, one it cannot write, a newer schema.
   explicit Store(const std::string& path);
 
   // Writes happen inside a transaction that commit() ends (a batch). A commit
-  // that throws has rolled the batch back; so does rollback().
+  // that throws has rolled the batch back; so does rollback(). A commit
+  // first indexes the words of the broadcasts not indexed yet if they are more
+  // than kMostUnindexed or the oldest waited kLongestUnindexed: searches read
+  // that tail one by one (lookup.cpp), so it stays short even when never idle.
   void begin();
   void commit();
   void rollback() noexcept;
@@ -62,22 +67,17 @@ class Store {
   // deleted, moved or replaced (what is written now would not be there after a restart).
   std::string moved() const;
   bool in_transaction() const noexcept { return tx_.has_value(); }
+  // The broadcasts added and then committed (or failed), for another thread to wait on.
 
   // ---- history
   // A broadcast, with its sender's published origin and number (0, 0: not numbered); its hid.
   std::uint64_t add_chat(const std::string& from, const std::string& text, std::uint64_t ts, std::uint64_t origin,
                          std::uint64_t n);
-  // Indexes the words of up to `most` broadcasts not indexed yet (search does it
-  // for all first); true if some are still left. Done when the store is idle, so
-  // that a flood of broadcasts is stored at the speed of a plain insert.
+  // Indexes the words of up to `most` broadcasts not indexed yet; true if some
+  // are still left. Done when the store is idle, so that a flood of broadcasts is
+  // stored at the speed of a plain insert (and at commit, past the bounds above).
   bool index_some(std::uint64_t most);
   std::uint64_t newest_hid();
-  // The newest `limit` broadcasts before `before` (0: of all), oldest first; more: older ones exist.
-  msg::Chats history(std::uint64_t before, std::uint64_t limit);
-  // The broadcasts after `after`, at most `limit` (the newest of them), oldest first.
-  msg::Chats since(std::uint64_t after, std::uint64_t limit);
-  // Broadcasts holding every word of `text` (accents and case ignored), newest first, at most `limit`.
-  msg::Chats search(const std::string& text, std::uint64_t limit);
   // Retention: forget the broadcasts up to hid `last` / older than `before_ms`.
   void forget_chat_up_to(std::uint64_t last);
   void forget_chat_before(std::uint64_t before_ms);
@@ -110,7 +110,7 @@ class Store {
   void migrate();
   void tidy_words();
   std::optional<std::pair<std::uint64_t, std::uint64_t>> identity() const;
-  msg::Chats read_chats(SQLite::Statement& q, std::uint64_t limit, bool oldest_first);
+  void bound_unindexed();
 
   const std::string path_;
   SQLite::Database db_;
@@ -119,6 +119,13 @@ class Store {
   std::optional<SQLite::Statement> insert_chat_;
   std::uint64_t indexed_ = 0;    // broadcasts up to this hid are in chat_words
   std::uint64_t forgotten_ = 0;  // broadcasts forgotten since chat_words was last rebuilt
+  std::uint64_t unindexed_ = 0;  // broadcasts added and not indexed yet, about
+  std::chrono::steady_clock::time_point unindexed_since_{};  // when the oldest of them was added
 };
+
+// The broadcasts not indexed yet, at most: this many, or this old, at a commit.
+inline constexpr std::uint64_t kMostUnindexed = 1000;
+inline constexpr auto kLongestUnindexed = std::chrono::milliseconds(200);
+
 
 }  // namespace charla::broker

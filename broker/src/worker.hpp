@@ -11,6 +11,8 @@
 #include "machine.hpp"
 #include "presence.hpp"
 #include "rate_limit.hpp"
+#include "reader.hpp"
+#include "words.hpp"
 #include "shared.hpp"
 
 #include <cstddef>
@@ -45,8 +47,11 @@ class Worker {
   LogLimiter log_;
   Presence presence_;
   KeeperQueue keeper_;
+  ReaderQueue reader_;
   PendingAcks acks_;
   RateLimiter limiter_;
+  RateLimiter questions_;  // history and search, besides limiter_
+  Words words_;
   LocalSessions local_;
   std::unordered_map<std::string, unsigned> bad_in_a_row_;  // by routing id, while it sends garbage
   Clock::time_point next_trim_{};

@@ -28,7 +28,7 @@ constexpr std::array<std::pair<Status, std::string_view>, 3> kStatuses{{
     {Status::inactivo, "INACTIVO"},
 }};
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 21> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 22> kErrorCodes{{
     {ErrorCode::bad_frame, "bad_frame"},
     {ErrorCode::bad_version, "bad_version"},
     {ErrorCode::unknown_type, "unknown_type"},
@@ -49,6 +49,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 21> kErrorCodes{{
     {ErrorCode::name_owned, "name_owned"},
     {ErrorCode::mailbox_full, "mailbox_full"},
     {ErrorCode::not_stored, "not_stored"},
+    {ErrorCode::busy, "busy"},
     {ErrorCode::unknown, "unknown"},
 }};
 

@@ -41,6 +41,11 @@ struct Config {
   std::size_t max_queue = 1 << 20;
   double rate = 50;                  // messages per second per connection (token bucket); 0 = no limit
   double burst = 200;                // messages a connection may send at once before the rate applies
+  // Questions (history, search: docs/protocol.md 2.4): their own bucket per connection,
+  // drawn on besides the one above, and at most query_queue of them waiting in all.
+  double query_rate = 10;
+  double query_burst = 20;
+  std::size_t query_queue = 64;
 
   // Memory (docs/protocol.md 2.7). db: the SQLite file; ":memory:" keeps nothing
   // across restarts; "" the default place (default_db_path()).

@@ -55,6 +55,7 @@ enum class ErrorCode : std::uint8_t {
   name_owned,      // the name belongs to another key (names owned with CURVE)
   mailbox_full,    // the offline user's waiting private messages are at their bound
   not_stored,      // the broker could not write it to its file (disk full, file gone): not published, not kept
+  busy,            // too many questions wait, or this one took too long: try again in a moment
   unknown,         // decoded only: a code newer than this version (never sent)
 };
 std::string_view to_string(ErrorCode c) noexcept;
