@@ -181,20 +181,20 @@ NameBook::Claimed claim(Request& r, const std::string& folded, const std::string
   return claimed;
 }
 
-// Questions have their own rate limit, apart from the general one (2.4): each
-// costs a read of the history, many times what a broadcast costs.
-bool may_ask(Request& r, std::string_view re) {
-  if (r.questions.admit(r.rid, r.now) == RateLimiter::Verdict::pass) return true;
-  if (r.may_log(Kind::rate_limited)) spdlog::warn("{} pregunta demasiado deprisa: consultas rechazadas", r.who());
-  r.error(ErrorCode::rate_limited,
-          fmt::format("demasiadas consultas: el límite es {:g} por segundo; espera un momento", r.shared.cfg.query_rate),
-          re);
-  return false;
-}
-
-// To the reader, unless too many questions wait already.
+// To the reader, unless this connection has query_pending questions waiting already
+// (each costs a read of the history, many times what a broadcast costs), or too many
+// wait in all (2.4). The reader gives the connection's place back once it answers.
 void ask(Request& r, Question q, std::string_view re) {
-  if (r.reader.push(std::move(q))) return;
+  const auto& cfg = r.shared.cfg;
+  if (!r.shared.asking.take(q.rid, cfg.query_pending)) {
+    if (r.may_log(Kind::rate_limited)) spdlog::warn("{} pregunta sin esperar respuesta: consultas rechazadas", r.who());
+    return r.error(ErrorCode::busy,
+                   "ya tienes " + std::to_string(cfg.query_pending) +
+                       " consultas esperando respuesta; espera a que lleguen",
+                   re);
+  }
+  if (r.reader.push(q)) return;
+  r.shared.asking.done(q.rid);
   r.error(ErrorCode::busy, "el servidor tiene demasiadas consultas esperando; inténtalo de nuevo en un momento", re);
 }
 
@@ -347,7 +347,6 @@ void confirm(Request& r, msg::Got& m) {
 }
 
 void history(Request& r, msg::History& m) {
-  if (!may_ask(r, "history")) return;
   Question q{Question::Kind::history, std::string(r.rid), r.id, m.before, m.limit, 0, {}};
   if (m.before == 0 && r.session && !r.session->owner.empty()) {  // an owner coming back: what they missed (2.7)
     if (const auto owned = r.shared.names.find(r.session->key, wall_ms()); owned && owned->owner == r.session->owner) {
@@ -359,15 +358,14 @@ void history(Request& r, msg::History& m) {
 
 // What to search for: the words of the text as the index's tokenizer sees them, a few (2.7).
 void search(Request& r, msg::Search& m) {
-  if (!may_ask(r, "search")) return;
+  Question q{Question::Kind::search, std::string(r.rid), r.id, 0, m.limit, 0, r.words.distinct(m.text)};
+  if (q.words.empty()) return r.error(ErrorCode::bad_field, "no hay nada que buscar", "search");
   if (m.text.size() > kMaxSearchBytes) {
     return r.error(ErrorCode::too_long,
                    "la búsqueda tiene " + std::to_string(m.text.size()) + " bytes; el máximo es " +
                        std::to_string(kMaxSearchBytes),
                    "search");
   }
-  Question q{Question::Kind::search, std::string(r.rid), r.id, 0, m.limit, 0, r.words.distinct(m.text)};
-  if (q.words.empty()) return r.error(ErrorCode::bad_field, "no hay nada que buscar", "search");
   if (q.words.size() > kMaxSearchWords) {
     return r.error(ErrorCode::too_long,
                    "la búsqueda tiene " + std::to_string(q.words.size()) + " palabras; el máximo es " +

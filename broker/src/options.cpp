@@ -76,10 +76,10 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(std::size_t{65536}, std::size_t{1} << 32));
   add_bucket(app, {"--rate", cfg.rate, "Mensajes por segundo por conexión (0 = sin límite)"},
              {"--burst", cfg.burst, "Mensajes seguidos permitidos antes de aplicar --rate"});
-  add_bucket(app,
-             {"--query-rate", cfg.query_rate,
-              "Consultas (history, search) por segundo por conexión, además de --rate (0 = sin límite propio)"},
-             {"--query-burst", cfg.query_burst, "Consultas seguidas permitidas antes de aplicar --query-rate"});
+  app.add_option("--query-pending", cfg.query_pending,
+                 "Consultas (history, search) que una conexión puede tener esperando respuesta (más: busy)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
   app.add_option("--query-queue", cfg.query_queue,
                  "Consultas que pueden esperar respuesta a la vez, entre todas las conexiones (más: busy)")
       ->capture_default_str()

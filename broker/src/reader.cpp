@@ -84,6 +84,7 @@ void Reader::run() {
   Question q;
   while (next(q)) {
     answer(q);
+    shared_.asking.done(q.rid);
     shared_.questions.fetch_sub(1);
   }
 }

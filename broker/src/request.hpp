@@ -33,7 +33,6 @@ struct Request {
   PendingAcks& acks;
   KeeperQueue& keeper;  // the store thread (broadcasts, owned names, waiting private messages)
   ReaderQueue& reader;  // the reader (history, search)
-  RateLimiter& questions;  // the questions' own rate limit, per connection
   const Words& words;      // what counts as a word in a search
   LogLimiter& log;
   LocalSessions& local;  // the sessions of this worker, by routing id

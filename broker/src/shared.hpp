@@ -3,6 +3,7 @@
 
 #include <charla/broker/config.hpp>
 #include "mail_book.hpp"
+#include "asking.hpp"
 #include "names.hpp"
 #include "registry.hpp"
 
@@ -38,6 +39,7 @@ struct Shared {
   MailBook mail;   // private messages waiting for an owner (counted from the store at start)
   std::atomic<std::uint64_t> chat_seq{0};
   std::atomic<std::size_t> questions{0};  // history and search waiting for the reader, or being answered
+  Asking asking;                          // the same, per connection
   const std::set<std::string> gateways;  // trusted gateways' public keys, in Z85 like a connection's key
   const std::optional<std::set<std::string>> allowed;  // --allow-keys, in Z85; none: every key is a stranger
 

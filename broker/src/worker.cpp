@@ -48,8 +48,7 @@ Worker::Worker(zmq::context_t& ctx, Shared& shared, std::size_t index)
       keeper_(ctx, shared.instance),
       reader_(ctx, shared),
       acks_([this](std::string_view rid, std::uint64_t n) { keeper_.push(job::Ack{std::string(rid), n}); }),
-      limiter_(shared.cfg.rate, shared.cfg.burst),
-      questions_(shared.cfg.query_rate, shared.cfg.query_burst) {
+      limiter_(shared.cfg.rate, shared.cfg.burst) {
   link_.set(zmq::sockopt::sndhwm, 0);  // the I/O thread always drains this pipe
   link_.set(zmq::sockopt::rcvhwm, 0);
   link_.connect(worker_endpoint(shared.instance, index));
@@ -86,8 +85,8 @@ void Worker::run() {
 
 Request Worker::request(std::string_view rid, std::string_view ip, Clock::time_point now,
                         std::shared_ptr<Session> s) {
-  return Request{shared_, out_,   presence_, acks_,  keeper_, reader_, questions_, words_,
-                 log_,    local_, index_,    now,    rid,     ip,      0,          std::move(s)};
+  return Request{shared_, out_, presence_, acks_, keeper_, reader_, words_, log_, local_, index_, now, rid, ip, 0,
+                 std::move(s)};
 }
 
 // The session this connection holds, if any; one that was taken over by
@@ -151,7 +150,6 @@ void Worker::tick(Clock::time_point now) {
   acks_.flush();
   log_.summarize(now);
   limiter_.forget_quiet(now);
-  questions_.forget_quiet(now);
   // A connection that sent garbage and then went quiet or away is forgotten with its bucket.
   if (bad_in_a_row_.size() > 1024) bad_in_a_row_.clear();
   give_back_memory(now);

@@ -50,7 +50,6 @@ class Worker {
   ReaderQueue reader_;
   PendingAcks acks_;
   RateLimiter limiter_;
-  RateLimiter questions_;  // history and search, besides limiter_
   Words words_;
   LocalSessions local_;
   std::unordered_map<std::string, unsigned> bad_in_a_row_;  // by routing id, while it sends garbage

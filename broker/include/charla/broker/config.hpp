@@ -41,10 +41,9 @@ struct Config {
   std::size_t max_queue = 1 << 20;
   double rate = 50;                  // messages per second per connection (token bucket); 0 = no limit
   double burst = 200;                // messages a connection may send at once before the rate applies
-  // Questions (history, search: docs/protocol.md 2.4): their own bucket per connection,
-  // drawn on besides the one above, and at most query_queue of them waiting in all.
-  double query_rate = 10;
-  double query_burst = 20;
+  // Questions (history, search: docs/protocol.md 2.4): at most query_pending of them
+  // waiting for their answer per connection, and query_queue in all.
+  std::size_t query_pending = 4;
   std::size_t query_queue = 64;
 
   // Memory (docs/protocol.md 2.7). db: the SQLite file; ":memory:" keeps nothing
